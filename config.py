@@ -1,0 +1,227 @@
+"""Settings: every number of SPEC.md is here, read from the environment once, typed."""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ENVIRONMENTS = ("development", "testing", "production")
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "JWT_SECRET_KEY")
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot work; the message names what is missing."""
+
+
+def _int(env, name, default):
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _bool(env, name, default):
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _list(env, name):
+    return [item.strip() for item in env.get(name, "").split(",") if item.strip()]
+
+
+def normalise_database_url(url):
+    """Render hands out `postgres://`; SQLAlchemy wants a dialect it knows, with the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class BaseConfig:
+    """Defaults shared by every environment; `from_env` overlays the environment."""
+
+    APP_ENV = "development"
+    DEBUG = False
+    TESTING = False
+    JSON_SORT_KEYS = False
+    MAX_CONTENT_LENGTH = 64 * 1024
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    # Conversation timings (SPEC §2, §9)
+    SWEEP_INTERVAL_SECONDS = 60
+    IDLE_AFTER_SECONDS = 600
+    WAITING_CLIENT_AFTER_SECONDS = 600
+    END_AFTER_SECONDS = 1800
+    QUEUE_MAX_WAIT_SECONDS = 300
+    QUEUE_MAX_LENGTH = 10
+    OPERATOR_REPLY_TIMEOUT_SECONDS = 180
+    OPERATOR_HOURS = ""
+    EVENT_TIMEZONE = "Europe/Rome"
+    MAX_MESSAGE_LENGTH = 1000
+
+    # Assistant (SPEC §3)
+    OPENAI_API_KEY = ""
+    OPENAI_MODEL = "gpt-4.1-mini"
+    OPENAI_BASE_URL = ""
+    AI_TIMEOUT_SECONDS = 20
+    AI_MAX_RETRIES = 2
+    AI_TEMPERATURE = 0.3
+    AI_MAX_TOKENS = 400
+    AI_HISTORY_MESSAGES = 10
+
+    # Operators (SPEC §4)
+    MAX_CHATS_PER_OPERATOR = 5
+    BCRYPT_ROUNDS = 12
+    JWT_ACCESS_TOKEN_EXPIRES = timedelta(hours=8)
+    JWT_TOKEN_LOCATION = ["headers", "cookies"]
+    JWT_COOKIE_SECURE = False
+    JWT_COOKIE_SAMESITE = "Strict"
+    JWT_COOKIE_CSRF_PROTECT = True
+    JWT_SESSION_COOKIE = True
+    ADMIN_USERNAME = "admin"
+    ADMIN_PASSWORD = ""
+
+    # Jobs (SPEC §1)
+    REDIS_URL = ""
+    JOB_TIMEOUT_AI_SECONDS = 60
+    JOB_TIMEOUT_DEFAULT_SECONDS = 300
+
+    # Security (SPEC §7)
+    TRUSTED_PROXY_HOPS = 0
+    CORS_ORIGINS = []
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATE_LIMIT_CHAT = "20/minute"
+    RATE_LIMIT_POLL = "120/minute"
+    RATE_LIMIT_LOGIN = "5/minute"
+    RATE_LIMIT_LOGIN_IP = "30/minute"
+    RATE_LIMIT_TICKET = "5/minute"
+    RATE_LIMIT_DEFAULT = "300/minute"
+
+    # Privacy (SPEC §7)
+    ANALYTICS_RETENTION_DAYS = 90
+    CHAT_RETENTION_DAYS = 365
+
+    # Notifications (SPEC §5)
+    PUBLIC_BASE_URL = ""
+    SMTP_HOST = ""
+    SMTP_PORT = 587
+    SMTP_USER = ""
+    SMTP_PASSWORD = ""
+    SMTP_STARTTLS = True
+    MAIL_FROM = "Lucine di Natale <info@lucinedinatale.it>"
+    ADMIN_ALERT_EMAILS = []
+    TWILIO_ACCOUNT_SID = ""
+    TWILIO_AUTH_TOKEN = ""
+    TWILIO_WHATSAPP_FROM = ""
+    TWILIO_SMS_FROM = ""
+    TWILIO_API_BASE = "https://api.twilio.com"
+    WEBHOOK_URLS = []
+    WEBHOOK_SECRET = ""
+
+    # Embedded default: migrate, seed and start the sweep thread when `flask run` serves.
+    EMBEDDED_SETUP = True
+    LOG_LEVEL = "INFO"
+
+    _STRINGS = (
+        "SECRET_KEY", "JWT_SECRET_KEY", "OPENAI_API_KEY", "OPENAI_MODEL", "OPENAI_BASE_URL",
+        "ADMIN_USERNAME", "ADMIN_PASSWORD", "REDIS_URL", "OPERATOR_HOURS", "EVENT_TIMEZONE",
+        "RATE_LIMIT_CHAT", "RATE_LIMIT_POLL", "RATE_LIMIT_LOGIN", "RATE_LIMIT_LOGIN_IP", "RATE_LIMIT_TICKET",
+        "RATE_LIMIT_DEFAULT", "PUBLIC_BASE_URL", "SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM",
+        "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_FROM", "TWILIO_SMS_FROM",
+        "TWILIO_API_BASE", "WEBHOOK_SECRET", "LOG_LEVEL",
+    )
+    _INTS = (
+        "SWEEP_INTERVAL_SECONDS", "IDLE_AFTER_SECONDS", "WAITING_CLIENT_AFTER_SECONDS", "END_AFTER_SECONDS",
+        "QUEUE_MAX_WAIT_SECONDS", "QUEUE_MAX_LENGTH", "OPERATOR_REPLY_TIMEOUT_SECONDS", "MAX_MESSAGE_LENGTH",
+        "AI_TIMEOUT_SECONDS", "AI_MAX_RETRIES", "AI_MAX_TOKENS", "AI_HISTORY_MESSAGES",
+        "MAX_CHATS_PER_OPERATOR", "BCRYPT_ROUNDS", "TRUSTED_PROXY_HOPS", "ANALYTICS_RETENTION_DAYS",
+        "CHAT_RETENTION_DAYS", "SMTP_PORT", "JOB_TIMEOUT_AI_SECONDS", "JOB_TIMEOUT_DEFAULT_SECONDS",
+    )
+    _LISTS = ("CORS_ORIGINS", "ADMIN_ALERT_EMAILS", "WEBHOOK_URLS")
+
+    @classmethod
+    def from_env(cls, env=None):
+        """The settings of this environment class with the process environment laid over them."""
+        env = os.environ if env is None else env
+        settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+        settings.update({k: env[k] for k in cls._STRINGS if env.get(k) not in (None, "")})
+        settings.update({k: _int(env, k, settings[k]) for k in cls._INTS})
+        settings.update({k: _list(env, k) for k in cls._LISTS if env.get(k)})
+        settings["AI_TEMPERATURE"] = float(env.get("AI_TEMPERATURE") or cls.AI_TEMPERATURE)
+        settings["SMTP_STARTTLS"] = _bool(env, "SMTP_STARTTLS", cls.SMTP_STARTTLS)
+        settings["RATELIMIT_ENABLED"] = _bool(env, "RATELIMIT_ENABLED", cls.RATELIMIT_ENABLED)
+        settings["EMBEDDED_SETUP"] = _bool(env, "EMBEDDED_SETUP", cls.EMBEDDED_SETUP)
+        if env.get("DATABASE_URL"):
+            settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env["DATABASE_URL"])
+        return settings
+
+
+class DevelopmentConfig(BaseConfig):
+    APP_ENV = "development"
+
+
+class TestingConfig(BaseConfig):
+    APP_ENV = "testing"
+    TESTING = True
+    BCRYPT_ROUNDS = 4
+    EMBEDDED_SETUP = False
+    SECRET_KEY = "testing-secret-key-not-for-production"
+    JWT_SECRET_KEY = "testing-jwt-secret-key-not-for-production-0123456789"
+    RATE_LIMIT_DEFAULT = "10000/minute"
+
+
+class ProductionConfig(BaseConfig):
+    APP_ENV = "production"
+    EMBEDDED_SETUP = False
+    JWT_COOKIE_SECURE = True
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 2, "pool_recycle": 1800}
+
+
+CONFIGS = {"development": DevelopmentConfig, "testing": TestingConfig, "production": ProductionConfig}
+
+
+def load_config(name=None, env=None, instance_path=None):
+    """Resolve `APP_ENV`, read the environment and check what production needs; returns a dict."""
+    env = os.environ if env is None else env
+    name = name or env.get("APP_ENV") or "development"
+    if name not in CONFIGS:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, got {name!r}")
+    settings = CONFIGS[name].from_env(env)
+    settings.setdefault("SQLALCHEMY_DATABASE_URI", _default_database_url(instance_path))
+    if settings["REDIS_URL"]:
+        settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"]
+    if name == "production":
+        missing = [key for key in REQUIRED_IN_PRODUCTION if not settings.get(key)]
+        if missing:
+            raise ConfigError(f"production needs {' and '.join(missing)} in the environment")
+    else:
+        _fill_development_secrets(settings, instance_path)
+    return settings
+
+
+def _default_database_url(instance_path):
+    folder = Path(instance_path or "instance")
+    return f"sqlite:///{(folder / 'lucine.sqlite3').resolve()}"
+
+
+def _fill_development_secrets(settings, instance_path):
+    """Outside production a missing secret is generated once and kept in the instance folder."""
+    missing = [key for key in REQUIRED_IN_PRODUCTION if not settings.get(key)]
+    if not missing:
+        return
+    folder = Path(instance_path or "instance")
+    folder.mkdir(parents=True, exist_ok=True)
+    for key in missing:
+        path = folder / f".{key.lower()}"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        settings[key] = path.read_text().strip()

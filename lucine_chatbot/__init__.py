@@ -1,0 +1,3 @@
+"""Lucine Chatbot: the customer-support system of Lucine di Natale di Leggiuno."""
+
+__version__ = "1.0.0"

@@ -1,0 +1,76 @@
+"""`/api/openapi.json`: the contract generated from the same schemas the views enforce."""
+import re
+
+from flask import Blueprint, current_app, jsonify
+
+from .. import __version__
+from ..extensions import limiter
+
+bp = Blueprint("openapi", __name__, url_prefix="/api")
+PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+ERROR_SCHEMA = {
+    "type": "object", "required": ["error"],
+    "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+        "code": {"type": "string"}, "message": {"type": "string"}, "fields": {"type": "object"}}}},
+}
+
+
+def _schema(model):
+    return model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+
+
+def _operation(rule, method, view, components):
+    spec = getattr(view, "api_spec", {})
+    operation = {"operationId": f"{method.lower()}_{rule.endpoint.replace('.', '_')}",
+                 "summary": (spec.get("doc") or rule.endpoint).splitlines()[0],
+                 "responses": {"default": {"description": "Error",
+                                           "content": {"application/json": {"schema": ERROR_SCHEMA}}}}}
+    parameters = [{"name": name, "in": "path", "required": True,
+                   "schema": {"type": "integer" if conv == "int" else "string"}}
+                  for conv, name in PATH_PARAM.findall(rule.rule)]
+    if spec.get("query"):
+        schema = _schema(spec["query"])
+        components.update(schema.pop("$defs", {}))
+        required = set(schema.get("required", []))
+        parameters += [{"name": name, "in": "query", "required": name in required, "schema": prop}
+                       for name, prop in schema.get("properties", {}).items()]
+    if parameters:
+        operation["parameters"] = parameters
+    if spec.get("body") and method in ("POST", "PUT", "PATCH"):
+        schema = _schema(spec["body"])
+        components.update(schema.pop("$defs", {}))
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
+    success = {"description": "Success"}
+    if spec.get("response"):
+        schema = _schema(spec["response"])
+        components.update(schema.pop("$defs", {}))
+        success["content"] = {"application/json": {"schema": schema}}
+    operation["responses"][str(spec.get("status", 200))] = success
+    if getattr(view, "auth", None):
+        operation["security"] = [{"bearerAuth": []}]
+    return operation
+
+
+def build_document(app):
+    paths, components = {}, {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.rule.startswith("/api/") or rule.endpoint == "openapi.get_openapi":
+            continue
+        view = app.view_functions[rule.endpoint]
+        path = PATH_PARAM.sub(lambda m: "{" + m.group(2) + "}", rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            paths.setdefault(path, {})[method.lower()] = _operation(rule, method, view, components)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Lucine Chatbot API", "version": __version__},
+        "paths": paths,
+        "components": {"schemas": components, "securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+    }
+
+
+@bp.get("/openapi.json")
+@limiter.exempt
+def get_openapi():
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(build_document(current_app))

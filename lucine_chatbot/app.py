@@ -1,0 +1,112 @@
+"""The application factory: a table of contents of the steps that build the app."""
+import logging
+import os
+import sys
+
+import sqlalchemy as sa
+from flask import Flask
+
+from config import load_config
+
+from .extensions import cors, db, jwt, limiter, migrate
+
+
+def create_app(config=None):
+    """Build the app. `config` is an APP_ENV name, or a dict/object of settings laid over the environment."""
+    app = Flask(__name__, instance_relative_config=True, template_folder="../templates",
+                static_folder="../static", instance_path=os.environ.get("LUCINE_INSTANCE_PATH") or None)
+    configure(app, config)
+    register_extensions(app)
+    register_security(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    start_embedded_services(app)
+    return app
+
+
+def configure(app, config):
+    name = config if isinstance(config, str) else None
+    overrides = {} if isinstance(config, (str, type(None))) else (
+        config if isinstance(config, dict) else {k: getattr(config, k) for k in dir(config) if k.isupper()})
+    settings = load_config(name or overrides.get("APP_ENV"), instance_path=app.instance_path)
+    settings.update(overrides)
+    app.config.update(settings)
+    app.config["RATELIMIT_DEFAULT"] = app.config["RATE_LIMIT_DEFAULT"]
+    app.config["JWT_COOKIE_SECURE"] = app.config["APP_ENV"] == "production"
+    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def register_extensions(app):
+    from . import models  # noqa: F401  (the models must be known before migrate binds)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    jwt.init_app(app)
+    limiter.init_app(app)
+    cors.init_app(app, resources=cors_resources(app.config["CORS_ORIGINS"]))
+    with app.app_context():
+        configure_sqlite(db.engine)
+
+
+def configure_sqlite(engine):
+    """SQLite needs foreign keys switched on (cascades) and a busy timeout for the threaded dev server."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def cors_resources(origins):
+    """CORS only for the visitor endpoints, and only for the shop's origins (SPEC §7)."""
+    options = {"origins": origins, "methods": ["GET", "POST", "DELETE", "OPTIONS"],
+               "allow_headers": ["Content-Type"], "max_age": 600, "supports_credentials": False}
+    return {r"/api/chat*": options, r"/api/tickets": options, r"/api/tickets/resume/*": options,
+            r"/api/calendar": options}
+
+
+def register_security(app):
+    from . import security
+
+    security.init_app(app)
+
+
+def register_blueprints(app):
+    from .api import health, openapi
+    from .dashboard import pages, views
+
+    for module in (health, openapi, pages, views):
+        app.register_blueprint(module.bp)
+
+
+def register_error_handlers(app):
+    from . import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app):
+    from . import cli
+
+    cli.init_app(app)
+
+
+def start_embedded_services(app):
+    """`flask run` on the embedded default: migrate + seed SQLite, print the demo logins, start the sweep."""
+    if not app.config["EMBEDDED_SETUP"] or not _serving_with_flask_run():
+        return
+    from .cli import prepare_embedded
+
+    prepare_embedded(app)
+
+
+def _serving_with_flask_run():
+    if os.environ.get("FLASK_RUN_FROM_CLI") != "true" or "run" not in sys.argv[1:]:
+        return False
+    reloader_parent = os.environ.get("WERKZEUG_RUN_MAIN") is None and "--debug" in sys.argv
+    return not reloader_parent

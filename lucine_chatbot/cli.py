@@ -1,0 +1,119 @@
+"""Flask CLI commands: thin wrappers over services and jobs."""
+import secrets
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from .extensions import db
+from .models import Role
+
+DEMO_CREDENTIALS_FILE = "demo-credentials.txt"
+
+
+@click.command("seed")
+@with_appcontext
+def seed_command():
+    """Load the knowledge base, automated texts, calendar, and the admin from ADMIN_USERNAME/ADMIN_PASSWORD."""
+    from .services.seed import seed_all
+
+    username, password = current_app.config["ADMIN_USERNAME"], current_app.config["ADMIN_PASSWORD"]
+    if not password:
+        click.echo("ADMIN_PASSWORD is not set: no admin account created.", err=True)
+    result = seed_all(username, password or None)
+    click.echo(f"Seeded: {result['knowledgeItems']} knowledge items, {result['automatedTexts']} automated texts, "
+               f"calendar {'added' if result['calendar'] else 'kept'}, "
+               f"admin {'created' if result['adminCreated'] else 'unchanged'}.")
+
+
+@click.command("create-operator")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", default=None)
+@click.option("--email", default=None)
+@click.option("--admin", is_flag=True, help="Give the operator the ADMIN role.")
+@with_appcontext
+def create_operator_command(username, password, name, email, admin):
+    """Create an operator account."""
+    from .errors import ApiError
+    from .services.operators import create_operator
+
+    try:
+        create_operator(username, password, name=name, email=email, role=Role.ADMIN if admin else Role.OPERATOR)
+        db.session.commit()
+    except ApiError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Operator {username} created{' (admin)' if admin else ''}.")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--simple", is_flag=True, help="Run jobs in this process instead of forking one per job.")
+@with_appcontext
+def worker_command(burst, simple):
+    """Run an RQ worker (queues ai, default) with RQ's scheduler, inside the app context."""
+    from .jobs.worker import run_worker
+
+    if not current_app.config["REDIS_URL"]:
+        raise click.ClickException("REDIS_URL is not set: without Redis, jobs run inside the web process.")
+    run_worker(current_app._get_current_object(), burst=burst, simple=simple)
+
+
+@click.command("sweep")
+@with_appcontext
+def sweep_command():
+    """Run one timeout/SLA pass now (for cron and tests)."""
+    from .services.timeouts import sweep
+
+    click.echo(f"Sweep: {sweep()}")
+
+
+def prepare_embedded(app):
+    """The newcomer's first `flask run`: database migrated, content seeded, demo logins printed, sweep thread."""
+    from flask_migrate import upgrade
+
+    from .jobs import dispatch
+    from .jobs.schedule import periodic_jobs
+    from .services.seed import seed_all
+
+    with app.app_context():
+        upgrade()
+        username, password, operator_password = demo_credentials(app)
+        seed_all(username, password)
+        ensure_demo_operator(operator_password)
+    click.echo(
+        "\n  Lucine Chatbot is ready.\n"
+        f"  Demo shop with the widget: http://127.0.0.1:5000/demo\n"
+        f"  Operator dashboard:       http://127.0.0.1:5000/dashboard/login\n"
+        f"  Admin login:    {username} / {password}\n"
+        f"  Operator login: operatore / {operator_password}\n"
+        f"  (kept in {Path(app.instance_path) / DEMO_CREDENTIALS_FILE})\n")
+    if dispatch.mode(app) == "inline":
+        dispatch.start_inline_scheduler(app, periodic_jobs(app.config))
+
+
+def demo_credentials(app):
+    """ADMIN_PASSWORD if given, else passwords generated once for this checkout and kept in instance/."""
+    path = Path(app.instance_path) / DEMO_CREDENTIALS_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"{secrets.token_urlsafe(9)}\n{secrets.token_urlsafe(9)}\n")
+        path.chmod(0o600)
+    admin_password, operator_password = path.read_text().split()[:2]
+    return app.config["ADMIN_USERNAME"], app.config["ADMIN_PASSWORD"] or admin_password, operator_password
+
+
+def ensure_demo_operator(password):
+    from .models import Operator
+    from .services.operators import create_operator
+
+    if not db.session.query(Operator.id).filter_by(username="operatore").first():
+        create_operator("operatore", password, name="Operatore Demo", display_name="Giulia")
+        db.session.commit()
+
+
+def init_app(app):
+    for command in (seed_command, create_operator_command, worker_command, sweep_command):
+        app.cli.add_command(command)

@@ -1,0 +1,1 @@
+"""Server-rendered pages: the operator dashboard under /dashboard and the demo shop page."""

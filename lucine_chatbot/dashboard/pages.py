@@ -1,0 +1,19 @@
+"""The landing page and the demo shop page that embeds the widget exactly as the Shopify snippet does."""
+from flask import Blueprint, render_template, request
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def show_index():
+    return render_template("index.html")
+
+
+@bp.get("/demo")
+@bp.get("/demo/<any(info):page>")
+def show_demo(page="product"):
+    """A shop-like page; `?backend=` lets tests serve it from another origin than the API."""
+    backend = request.args.get("backend") or request.host_url.rstrip("/")
+    lang = request.args.get("lang", "it")
+    return render_template("demo.html", backend=backend, lang=lang if lang in ("it", "en", "de") else "it",
+                           page=page)

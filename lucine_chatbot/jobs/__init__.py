@@ -1,0 +1,1 @@
+"""Background work: job functions (small, id-taking, idempotent) and the dispatcher that runs them."""

@@ -1,0 +1,22 @@
+"""Periodic work as data: what runs, how often, with which timeout. Registered by `dispatch`."""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    func: str  # import path "module:function", so the schedule can be stored and compared as data
+    interval: int  # seconds
+    timeout: int  # seconds
+    queue: str = "default"
+
+    def as_spec(self):
+        return {"func": self.func, "interval": self.interval, "timeout": self.timeout, "queue": self.queue}
+
+
+def periodic_jobs(config):
+    """The schedule of this configuration (SPEC §1: the sweep every SWEEP_INTERVAL_SECONDS)."""
+    return [
+        PeriodicJob("sweep", "lucine_chatbot.jobs.sweep:run_sweep",
+                    interval=config["SWEEP_INTERVAL_SECONDS"], timeout=max(30, config["SWEEP_INTERVAL_SECONDS"])),
+    ]

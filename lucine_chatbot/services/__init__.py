@@ -1,0 +1,1 @@
+"""Business rules. Nothing here imports flask.request: views and jobs call the same functions."""

@@ -1,0 +1,92 @@
+"""The newcomer's commands, run for real: `flask run` on a fresh instance folder, and the RQ worker."""
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .conftest import TEST_DATABASE_URL, TEST_REDIS_URL
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get_json(url):
+    import json
+
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def wait_for(check, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return True
+        except OSError:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def clean_env(**extra):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "REDIS_URL", "APP_ENV", "TEST_DATABASE_URL", "TEST_REDIS_URL")}
+    env.update(extra)
+    return env
+
+
+def test_flask_run_migrates_seeds_prints_logins_and_serves(tmp_path):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(port)], cwd=ROOT,
+        env=clean_env(LUCINE_INSTANCE_PATH=str(tmp_path)), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert wait_for(lambda: get_json(f"{base}/api/health")[0] == 200), "the server did not start"
+        status, health = get_json(f"{base}/api/health")
+        assert health["database"] == "connected" and health["services"]["queue"]["mode"] == "inline"
+        for page in ("/demo", "/dashboard/login", "/"):
+            with urllib.request.urlopen(base + page, timeout=5) as response:
+                assert response.status == 200
+        assert (tmp_path / "lucine.sqlite3").exists()
+        assert wait_for(lambda: get_json(f"{base}/api/health")[1]["services"]["scheduler"]["lastSweepAt"])
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=10)[0]
+    assert "Admin login:" in output and "Operator login: operatore /" in output
+
+
+@pytest.mark.redis_only
+@pytest.mark.real_db
+def test_worker_started_as_documented_shows_in_health_and_runs_the_sweep(client):
+    env = clean_env(REDIS_URL=TEST_REDIS_URL, SWEEP_INTERVAL_SECONDS="1")
+    if TEST_DATABASE_URL:
+        env["DATABASE_URL"] = TEST_DATABASE_URL
+    else:
+        pytest.skip("the worker needs the same database as the test app")
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert wait_for(lambda: client.get("/api/health").json["services"]["queue"]["workers"] >= 1)
+        assert wait_for(lambda: client.get("/api/health").json["services"]["scheduler"]["lastSweepAt"])
+        assert client.get("/api/health").json["status"] == "healthy"
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=15)[0]
+    assert "periodic jobs" in output or "Listening" in output
