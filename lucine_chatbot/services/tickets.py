@@ -1,0 +1,247 @@
+"""Tickets: created by visitors or from a chat, with an SLA due time in working hours and a private resume token."""
+import hashlib
+import logging
+import re
+import secrets
+
+from email_validator import EmailNotValidError, validate_email
+
+from ..errors import BadRequest, NotFound, ValidationError
+from ..extensions import db
+from ..models import (ChatSession, ChatStatus, ContactMethod, InternalNote, Message, OperatorChat, Priority,
+                      QueueEntry, QueueStatus, Sender, Ticket, utcnow)
+from ..schemas.common import iso, operator_out
+from . import automated_texts, events, sla, state_machine
+
+logger = logging.getLogger(__name__)
+
+NUMBER_PREFIX = "TKT-"
+NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
+NUMBER_LENGTH = 6
+SUBJECT_MAX = 200
+CHAT_EXCERPT_MESSAGES = 5
+E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+PHONE_SEPARATORS = re.compile(r"[\s().\-/]")
+PHONE_METHODS = (ContactMethod.WHATSAPP, ContactMethod.PHONE)
+
+
+def hash_token(token):
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_number():
+    """`TKT-` + a short code; a collision (about 1 in 10⁹) draws again."""
+    for _ in range(10):
+        number = NUMBER_PREFIX + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_LENGTH))
+        if not db.session.query(Ticket.id).filter_by(number=number).first():
+            return number
+    raise RuntimeError("could not draw a free ticket number")
+
+
+# --- contact validation -------------------------------------------------------------------------------------
+
+
+def normalise_email(email):
+    try:
+        return validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValidationError("The email address is not valid.", fields={"email": str(exc)}) from None
+
+
+def normalise_phone(phone):
+    """E.164: `+`, then 8–15 digits; spaces, dots, dashes and brackets are tolerated and dropped."""
+    compact = PHONE_SEPARATORS.sub("", phone or "")
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    if not E164.match(compact):
+        raise ValidationError("The phone number must be international, like +39 333 1234567.",
+                              fields={"phone": "must be in international format: + and 8 to 15 digits"})
+    return compact
+
+
+def validate_contact(contact_method, email=None, phone=None):
+    """(method, email, phone) normalised; the contact for the chosen method is required (400) and valid (422)."""
+    try:
+        method = ContactMethod(contact_method)
+    except ValueError:
+        raise ValidationError("Unknown contact method.", fields={"contactMethod": "EMAIL, WHATSAPP or PHONE"}) from None
+    email, phone = (email or "").strip() or None, (phone or "").strip() or None
+    if method == ContactMethod.EMAIL and not email:
+        raise BadRequest("An email address is needed to answer you.", fields={"email": "required for EMAIL"})
+    if method in PHONE_METHODS and not phone:
+        raise BadRequest("A phone number is needed to answer you.", fields={"phone": f"required for {method}"})
+    return method, normalise_email(email) if email else None, normalise_phone(phone) if phone else None
+
+
+# --- creation ------------------------------------------------------------------------------------------------
+
+
+def subject_from(description):
+    first_line = description.strip().splitlines()[0] if description.strip() else ""
+    return (first_line[:77] + "…") if len(first_line) > 80 else first_line or "Richiesta"
+
+
+def find_session(session_public_id):
+    if not session_public_id:
+        return None
+    return db.session.query(ChatSession).filter_by(public_id=session_public_id).first()
+
+
+def new_session(language, now):
+    session = ChatSession(public_id=secrets.token_urlsafe(24), status=ChatStatus.ACTIVE, language=language,
+                          created_at=now, last_activity_at=now, status_changed_at=now)
+    db.session.add(session)
+    db.session.flush()
+    events.record("chat_started", session, source="ticket")
+    return session
+
+
+def build_ticket(session, description, subject, priority, contact, now, created_by_id=None):
+    """Add the ticket and its hashed resume token; returns (ticket, token). Does not commit."""
+    method, email, phone = contact
+    token = secrets.token_urlsafe(32)
+    ticket = Ticket(number=new_number(), subject=(subject or subject_from(description))[:SUBJECT_MAX],
+                    description=description, priority=Priority(priority), contact_method=method, email=email,
+                    phone=phone, language=session.language if session else "it",
+                    session_id=session.id if session else None, created_by_id=created_by_id,
+                    resume_token_hash=hash_token(token), created_at=now, updated_at=now,
+                    due_at=sla.due_at(priority, now))
+    db.session.add(ticket)
+    db.session.flush()
+    return ticket, token
+
+
+def format_reply_by(due_at, language):
+    """The due time as a visitor reads it, in the event's timezone."""
+    local = sla.to_local(due_at)
+    if language == "de":
+        return local.strftime("%d.%m.%Y um %H:%M Uhr")
+    return local.strftime("%d/%m/%Y " + ("at" if language == "en" else "ore") + " %H:%M")
+
+
+def tell_visitor_ticket_created(session, ticket, now):
+    text = automated_texts.render("ticket_created", session.language, ticketNumber=ticket.number,
+                                  expectedReplyBy=format_reply_by(ticket.due_at, session.language))
+    db.session.add(Message(session_id=session.id, sender=Sender.SYSTEM, body=text, created_at=now,
+                           meta={"kind": "ticket_created", "ticketNumber": ticket.number,
+                                 "expectedReplyBy": iso(ticket.due_at)}))
+    session.last_activity_at = now
+
+
+def cancel_queue_wait(session, now):
+    db.session.query(QueueEntry).filter(
+        QueueEntry.session_id == session.id, QueueEntry.status == QueueStatus.WAITING
+    ).update({"status": QueueStatus.CANCELLED, "ended_at": now}, synchronize_session=False)
+
+
+def leave_queue(session, now):
+    """A visitor who leaves a message instead of waiting is no longer in the queue; the AI answers again."""
+    cancel_queue_wait(session, now)
+    state_machine.change_status(session, ChatStatus.ACTIVE, reason="ticket", now=now)
+
+
+def create_ticket_from_visitor(description, contact_method, email=None, phone=None, session_public_id=None,
+                               subject=None, now=None, language=None):
+    """A visitor leaves a message; returns (ticket, resume_token) and commits.
+
+    :raise BadRequest: no description, or no contact for the chosen method (with `fields`).
+    :raise ValidationError: an invalid email or phone (with `fields`).
+    """
+    now = now or utcnow()
+    description = (description or "").strip()
+    if not description:
+        raise BadRequest("Please describe your request.", fields={"description": "required"})
+    contact = validate_contact(contact_method, email, phone)
+    session = find_session(session_public_id) or new_session(language or "it", now)
+    if session.status == ChatStatus.WAITING_OPERATOR:
+        leave_queue(session, now)
+    ticket, token = build_ticket(session, description, subject, Priority.MEDIUM, contact, now)
+    events.record("ticket_created", session, ticketNumber=ticket.number, priority=str(ticket.priority),
+                  source="visitor", contactMethod=str(ticket.contact_method))
+    tell_visitor_ticket_created(session, ticket, now)
+    db.session.commit()
+    enqueue_confirmation(ticket, token)
+    return ticket, token
+
+
+def chat_excerpt(session):
+    """The last messages of the chat, oldest first, as plain text for the ticket description."""
+    last = db.session.query(Message).filter_by(session_id=session.id).order_by(Message.id.desc()) \
+        .limit(CHAT_EXCERPT_MESSAGES).all()
+    return "\n".join(f"[{iso(m.created_at)}] {m.sender}: {m.body}" for m in reversed(last))
+
+
+def end_operator_stint(session, now):
+    db.session.query(OperatorChat).filter(
+        OperatorChat.session_id == session.id, OperatorChat.ended_at.is_(None)
+    ).update({"ended_at": now, "end_reason": "ticket"}, synchronize_session=False)
+
+
+def create_ticket_from_chat(session_public_id, operator, subject, description=None, priority="MEDIUM",
+                            contact_method=None, email=None, phone=None, now=None):
+    """An operator turns a chat into a ticket: the chat's last messages go into it, the chat is RESOLVED.
+
+    Commits; returns the ticket.
+    :raise NotFound: unknown chat.  :raise InvalidTransition: the chat cannot be resolved (409).
+    """
+    now = now or utcnow()
+    session = find_session(session_public_id)
+    if session is None:
+        raise NotFound("This chat does not exist.")
+    contact = validate_contact(contact_method, email, phone) if contact_method else (None, None, None)
+    try:
+        priority = Priority(priority or Priority.MEDIUM)
+    except ValueError:
+        raise ValidationError("Unknown priority.", fields={"priority": "LOW, MEDIUM, HIGH or URGENT"}) from None
+    parts = [(description or "").strip(), "--- Ultimi messaggi della chat ---\n" + chat_excerpt(session)]
+    ticket, token = build_ticket(session, "\n\n".join(p for p in parts if p), subject, priority, contact, now,
+                                 created_by_id=operator.id)
+    db.session.add(InternalNote(session_id=session.id, operator_id=operator.id, created_at=now,
+                                content=f"Ticket {ticket.number} creato da questa chat."))
+    cancel_queue_wait(session, now)
+    end_operator_stint(session, now)
+    state_machine.change_status(session, ChatStatus.RESOLVED, reason="ticket", operator_id=operator.id, now=now)
+    for kind in ("ticket_from_chat", "ticket_created"):
+        events.record(kind, session, operator_id=operator.id, ticketNumber=ticket.number,
+                      priority=str(ticket.priority), source="chat")
+    tell_visitor_ticket_created(session, ticket, now)
+    db.session.commit()
+    enqueue_confirmation(ticket, token)
+    return ticket
+
+
+def enqueue_confirmation(ticket, token):
+    """After commit: the visitor's confirmation (email / WhatsApp / SMS) goes out from a job."""
+    if not (ticket.email or ticket.phone):
+        return
+    from ..jobs import dispatch, notify
+
+    dispatch.enqueue(notify.send_ticket_confirmation, ticket.id, token)
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+
+
+def get_ticket(ticket_id):
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound("This ticket does not exist.")
+    return ticket
+
+
+def note_out(note):
+    return {"id": note.id, "note": note.note, "isPublic": note.is_public, "operator": operator_out(note.operator),
+            "createdAt": iso(note.created_at)}
+
+
+def ticket_out(ticket):
+    """API.md's Ticket object."""
+    return {
+        "id": ticket.id, "ticketNumber": ticket.number, "status": str(ticket.status),
+        "priority": str(ticket.priority), "subject": ticket.subject, "description": ticket.description,
+        "contactMethod": str(ticket.contact_method) if ticket.contact_method else None, "email": ticket.email,
+        "phone": ticket.phone, "sessionId": ticket.session.public_id if ticket.session else None,
+        "assignedTo": operator_out(ticket.assigned_to), "createdAt": iso(ticket.created_at),
+        "updatedAt": iso(ticket.updated_at), "dueAt": iso(ticket.due_at), "resolvedAt": iso(ticket.resolved_at),
+        "slaBreached": ticket.sla_breached, "notes": [note_out(n) for n in ticket.notes],
+    }
