@@ -6,7 +6,7 @@ from flask import current_app
 
 from ..extensions import db
 from ..models import ChatSession, ChatStatus, OperatorChat, QueueEntry, QueueStatus, utcnow
-from . import events, state_machine, system_state
+from . import assignment, events, operator_chats, state_machine, system_state
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 200
@@ -63,7 +63,12 @@ def close_human_side(session, now, reason):
     session.operator_id = None
 
 
-RULES = [mark_idle, end_inactive]
+def drain_queue(now):
+    """Capacity freed by the rules above goes to the longest-waiting chats."""
+    return len(assignment.drain_queue(now))
+
+
+RULES = [mark_idle, end_inactive, operator_chats.requeue_unanswered, drain_queue]
 
 
 def sweep(now=None):

@@ -1,0 +1,160 @@
+"""What an operator does with a chat: take it, reply, transfer it; and the sweep's no-reply requeue."""
+import logging
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..errors import Conflict, Forbidden, NotFound
+from ..extensions import db
+from ..models import (ChatSession, ChatStatus, InternalNote, Message, Operator, OperatorChat, QueueEntry,
+                      QueueStatus, Sender, utcnow)
+from . import assignment, events, state_machine
+from .assignment import system_message
+
+logger = logging.getLogger(__name__)
+PRIORITY_LABELS = {0: "LOW", 1: "MEDIUM", 2: "HIGH", 3: "URGENT"}
+REQUEUE_PRIORITY = 2  # a chat an operator dropped goes ahead of new arrivals
+
+
+class ChatClosed(Conflict):
+    message = "This chat is closed."
+
+
+class NotYourChat(Forbidden):
+    message = "This chat is assigned to another operator."
+
+
+def get_chat(public_id):
+    session = db.session.query(ChatSession).filter(ChatSession.public_id == public_id).one_or_none()
+    if session is None:
+        raise NotFound("No chat with this id.")
+    return session
+
+
+def get_operator(operator_id):
+    operator = db.session.get(Operator, operator_id)
+    if operator is None:
+        raise NotFound("No operator with this id.")
+    return operator
+
+
+def ensure_open(session):
+    if session.status in state_machine.CLOSED_STATUSES:
+        raise ChatClosed()
+
+
+def ensure_may_handle(session, operator):
+    """The owner handles a chat; admins may step into any."""
+    if session.operator_id != operator.id and not operator.is_admin:
+        raise NotYourChat()
+
+
+def take_chat(operator_id, public_id, now=None):
+    """Atomically give a waiting (or AI-side) chat to the caller; 409 when taken, closed or at capacity."""
+    now = now or utcnow()
+    operator = get_operator(operator_id)
+    session = get_chat(public_id)
+    ensure_open(session)
+    assignment.assign(session, operator, now, via="take")
+    db.session.commit()
+    return session
+
+
+def send_message(operator_id, public_id, text, now=None):
+    """An OPERATOR message from the owner (or an admin); records the first response of the stint."""
+    now = now or utcnow()
+    operator = get_operator(operator_id)
+    session = get_chat(public_id)
+    ensure_open(session)
+    ensure_may_handle(session, operator)
+    message = Message(session=session, sender=Sender.OPERATOR, body=text, operator_id=operator.id,
+                      created_at=now, meta={"operatorName": operator.display_name, "operatorId": operator.id})
+    db.session.add(message)
+    session.last_operator_message_at = now
+    session.last_activity_at = now
+    db.session.query(OperatorChat).filter(
+        OperatorChat.session_id == session.id, OperatorChat.ended_at.is_(None),
+        OperatorChat.operator_id == operator.id, OperatorChat.first_response_at.is_(None),
+    ).update({"first_response_at": now})
+    db.session.commit()
+    return message
+
+
+def transfer_chat(operator_id, public_id, to_operator_id, reason=None, now=None):
+    """Hand an operator chat to another online operator with room; noted internally, told to the visitor."""
+    now = now or utcnow()
+    actor = get_operator(operator_id)
+    session = get_chat(public_id)
+    target = get_operator(to_operator_id)
+    ensure_open(session)
+    ensure_may_handle(session, actor)
+    if session.operator_id is None or session.status not in assignment.OPERATOR_SIDE_STATUSES:
+        raise Conflict("Only a chat an operator is handling can be transferred.")
+    if target.id == session.operator_id:
+        raise Conflict("The chat is already assigned to this operator.")
+    source = db.session.get(Operator, session.operator_id)
+    assignment.assign(session, target, now, via="transfer", from_operator_id=source.id, require_online=True)
+    note = f"Chat trasferita da {source.display_name} a {target.display_name}" + (f": {reason}" if reason else ".")
+    db.session.add(InternalNote(session_id=session.id, operator_id=actor.id, content=note, created_at=now))
+    events.record("chat_transferred", session, operator_id=actor.id, fromOperatorId=source.id,
+                  toOperatorId=target.id, reason=reason)
+    db.session.flush()
+    assignment.drain_queue(now)
+    db.session.commit()
+    return session
+
+
+def pending_chats():
+    """Waiting chats in queue order, with their last message and message count (three queries)."""
+    rows = (db.session.query(QueueEntry, ChatSession).join(ChatSession, ChatSession.id == QueueEntry.session_id)
+            .filter(QueueEntry.status == QueueStatus.WAITING)
+            .order_by(QueueEntry.priority.desc(), QueueEntry.enqueued_at, QueueEntry.id).all())
+    ids = [session.id for _, session in rows]
+    counts, last = message_summaries(ids)
+    return [{"sessionId": session.public_id, "status": str(session.status), "waitingSince": entry.enqueued_at,
+             "priority": PRIORITY_LABELS.get(entry.priority, "MEDIUM"), "lastMessage": last.get(session.id),
+             "messageCount": counts.get(session.id, 0), "queuePosition": index, "language": session.language,
+             "reason": entry.reason}
+            for index, (entry, session) in enumerate(rows, start=1)]
+
+
+def message_summaries(session_ids):
+    """({session_id: message count}, {session_id: last message text}) for many chats at once."""
+    if not session_ids:
+        return {}, {}
+    grouped = db.session.query(Message.session_id, sa.func.count(Message.id), sa.func.max(Message.id)) \
+        .filter(Message.session_id.in_(session_ids)).group_by(Message.session_id).all()
+    counts = {sid: count for sid, count, _ in grouped}
+    last_ids = [last_id for _, _, last_id in grouped]
+    bodies = dict(db.session.query(Message.session_id, Message.body).filter(Message.id.in_(last_ids)).all()) \
+        if last_ids else {}
+    return counts, bodies
+
+
+def requeue_unanswered(now):
+    """Sweep rule: an assigned operator silent for OPERATOR_REPLY_TIMEOUT_SECONDS loses the chat."""
+    cutoff = now - timedelta(seconds=current_app.config["OPERATOR_REPLY_TIMEOUT_SECONDS"])
+    stints = (db.session.query(OperatorChat).join(ChatSession, ChatSession.id == OperatorChat.session_id)
+              .filter(OperatorChat.ended_at.is_(None), OperatorChat.first_response_at.is_(None),
+                      OperatorChat.assigned_at < cutoff, ChatSession.status == ChatStatus.WITH_OPERATOR)
+              .order_by(OperatorChat.id).limit(200).with_for_update(of=ChatSession, skip_locked=True).all())
+    for stint in stints:
+        requeue(db.session.get(ChatSession, stint.session_id), stint.operator_id, now)
+    return len(stints)
+
+
+def requeue(session, silent_operator_id, now):
+    silent = db.session.get(Operator, silent_operator_id) if silent_operator_id else None
+    assignment.end_stint(session, now, "no_reply")
+    seconds = current_app.config["OPERATOR_REPLY_TIMEOUT_SECONDS"]
+    name = silent.display_name if silent else "L'operatore"
+    db.session.add(InternalNote(session_id=session.id, operator_id=None, created_at=now,
+                                content=f"{name} non ha risposto entro {seconds} s: chat rimessa in coda."))
+    system_message(session, "operator_requeued", now)
+    db.session.flush()
+    if assignment.assign_to_first_available(session, now, via="requeue", exclude_id=silent_operator_id):
+        return
+    db.session.add(QueueEntry(session_id=session.id, priority=REQUEUE_PRIORITY, reason="operator_no_reply",
+                              enqueued_at=now))
+    state_machine.change_status(session, ChatStatus.WAITING_OPERATOR, reason="operator_no_reply", now=now)
