@@ -87,12 +87,12 @@ def find_session(session_public_id):
     return db.session.query(ChatSession).filter_by(public_id=session_public_id).first()
 
 
-def new_session(language, now):
+def new_session(language, now, source="ticket"):
     session = ChatSession(public_id=secrets.token_urlsafe(24), status=ChatStatus.ACTIVE, language=language,
                           created_at=now, last_activity_at=now, status_changed_at=now)
     db.session.add(session)
     db.session.flush()
-    events.record("chat_started", session, source="ticket")
+    events.record("chat_started", session, source=source)
     return session
 
 
@@ -219,14 +219,45 @@ def enqueue_confirmation(ticket, token):
     dispatch.enqueue(notify.send_ticket_confirmation, ticket.id, token)
 
 
-# --- reading ---------------------------------------------------------------------------------------------
+# --- resuming -------------------------------------------------------------------------------------------
+
+CHILD_TABLES = (Message, InternalNote, OperatorChat, QueueEntry, Ticket)
 
 
-def get_ticket(ticket_id):
-    ticket = db.session.get(Ticket, ticket_id)
+def revive(old, now):
+    """An ENDED chat cannot reopen (the state machine says so): its history moves to a fresh session."""
+    session = new_session(old.language if old else "it", now, source="ticket_resume")
+    if old is not None:
+        for model in CHILD_TABLES:
+            db.session.query(model).filter(model.session_id == old.id).update(
+                {"session_id": session.id}, synchronize_session=False)
+        db.session.flush()
+        db.session.expire_all()
+        db.session.delete(db.session.get(ChatSession, old.id))
+    return session
+
+
+def resume_ticket(token, now=None):
+    """The visitor's resume link: (ticket, session, messages); the session is usable by the widget again.
+
+    Commits. :raise NotFound: unknown (or erased) token.
+    """
+    now = now or utcnow()
+    ticket = db.session.query(Ticket).filter_by(resume_token_hash=hash_token(token or "")).first()
     if ticket is None:
-        raise NotFound("This ticket does not exist.")
-    return ticket
+        raise NotFound("This link is not valid any more.")
+    session = ticket.session
+    if session is None or session.status == ChatStatus.ENDED:
+        session = revive(session, now)
+        ticket = db.session.get(Ticket, ticket.id)
+        ticket.session_id = session.id
+    session.last_activity_at = now
+    db.session.commit()
+    messages = db.session.query(Message).filter_by(session_id=session.id).order_by(Message.id).all()
+    return ticket, session, messages
+
+
+# --- reading ---------------------------------------------------------------------------------------------
 
 
 def note_out(note):
