@@ -98,6 +98,12 @@ class BaseConfig:
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
+    # Redis down must not turn into 500s: count in process memory until it is back (docs/security.md).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
     RATE_LIMIT_CHAT = "20/minute"
     RATE_LIMIT_POLL = "120/minute"
     RATE_LIMIT_LOGIN = "5/minute"
@@ -182,6 +188,7 @@ class ProductionConfig(BaseConfig):
     APP_ENV = "production"
     EMBEDDED_SETUP = False
     JWT_COOKIE_SECURE = True
+    SESSION_COOKIE_SECURE = True
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 2, "pool_recycle": 1800}
 
 

@@ -8,6 +8,7 @@ from flask import Flask
 
 from config import load_config
 
+from . import security
 from .extensions import cors, db, jwt, limiter, migrate
 
 
@@ -44,7 +45,7 @@ def register_extensions(app):
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     jwt.init_app(app)
     limiter.init_app(app)
-    cors.init_app(app, resources=cors_resources(app.config["CORS_ORIGINS"]))
+    cors.init_app(app, resources=security.cors_resources(app.config["CORS_ORIGINS"]))
     with app.app_context():
         configure_sqlite(db.engine)
 
@@ -62,17 +63,7 @@ def configure_sqlite(engine):
         cursor.close()
 
 
-def cors_resources(origins):
-    """CORS only for the visitor endpoints, and only for the shop's origins (SPEC §7)."""
-    options = {"origins": origins, "methods": ["GET", "POST", "DELETE", "OPTIONS"],
-               "allow_headers": ["Content-Type"], "max_age": 600, "supports_credentials": False}
-    return {r"/api/chat*": options, r"/api/tickets": options, r"/api/tickets/resume/*": options,
-            r"/api/calendar": options}
-
-
 def register_security(app):
-    from . import security
-
     security.init_app(app)
 
 

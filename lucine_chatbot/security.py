@@ -1,14 +1,16 @@
-"""Who may call what: JWT loaders, role decorators, security headers, the trusted-proxy setting."""
+"""Who may call what: JWT loaders, role decorators, security headers, CORS scope, the trusted-proxy setting."""
 import functools
+import re
 import secrets
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_jwt_extended import current_user, get_jwt, verify_jwt_in_request
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt.exceptions import PyJWTError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
-from .errors import Forbidden, Unauthorized, error_response
+from .errors import BadRequest, Forbidden, Unauthorized, error_response
 from .extensions import db, jwt
 
 PAGE_CSP = (
@@ -17,6 +19,10 @@ PAGE_CSP = (
     "frame-ancestors 'none'"
 )
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+# Visitor endpoints, anchored: flask-cors matches regexes with re.match (a prefix match), so an unanchored
+# "/api/chat*" would also grant CORS to /api/chat-management (ecosystem.md §4.3).
+VISITOR_PATHS = (r"^/api/chat(/.*)?$", r"^/api/tickets$", r"^/api/tickets/resume/[^/]+$", r"^/api/calendar$")
+CORS_HEADER_PREFIX = "access-control-"
 
 
 def operator_required(view):
@@ -91,6 +97,48 @@ def init_jwt(app):
     jwt.unauthorized_loader(lambda reason: error_response(401, "UNAUTHORIZED", f"{reason}."))
 
 
+class StorableIntConverter(IntegerConverter):
+    """`<int:id>` only up to PostgreSQL's INTEGER: /api/tickets/99999999999 is a 404, not a database error."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def refuse_nul_characters():
+    """No text column can hold NUL, so a NUL in the path or the query is a clear 400 before any lookup."""
+    if "\x00" in request.path or any("\x00" in k + v for k, v in request.args.items(multi=True)):
+        raise BadRequest("The URL must not contain NUL characters.")
+
+
+def cors_origin(value):
+    """An exact origin stays an exact string; `https://*.shop.com` becomes an anchored one-label regex."""
+    value = value.strip().rstrip("/")
+    if "*" not in value:
+        return re.compile("^" + re.escape(value) + "$", re.IGNORECASE)
+    scheme, _, host = value.partition("://")
+    if not host.startswith("*.") or "*" in host[2:]:
+        raise ValueError(f"CORS_ORIGINS entry {value!r}: only a leading '*.' wildcard is supported")
+    return re.compile(f"^{re.escape(scheme)}://[a-z0-9-]+{re.escape(host[1:])}$", re.IGNORECASE)
+
+
+def cors_resources(origins):
+    """CORS only for the visitor endpoints, and only for the shop's origins (SPEC §7)."""
+    options = {"origins": [cors_origin(o) for o in origins], "methods": ["GET", "POST", "DELETE", "OPTIONS"],
+               "allow_headers": ["Content-Type"], "max_age": 600, "supports_credentials": False}
+    return {path: options for path in VISITOR_PATHS}
+
+
+def drop_cors_on_operator_endpoints(response):
+    """GET /api/tickets (operators) shares its path with the visitors' POST: never let CORS expose it."""
+    view = current_app.view_functions.get(request.endpoint)
+    if request.method != "OPTIONS" and getattr(view, "auth", None):
+        for name in [h for h in response.headers.keys() if h.lower().startswith(CORS_HEADER_PREFIX)]:
+            del response.headers[name]
+        response.vary.discard("Origin")
+    return response
+
+
 def set_security_headers(response):
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -117,10 +165,16 @@ def init_app(app):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     production = app.config["APP_ENV"] == "production"
 
+    app.url_map.converters["int"] = StorableIntConverter  # before any blueprint adds its rules
+
     @app.before_request
     def remember_environment():
         g.production = production
         g.request_id = secrets.token_hex(8)
 
+    app.before_request(refuse_nul_characters)
+
     app.after_request(set_security_headers)
+    # after_request functions run last-registered-first; at index 0 this runs after flask-cors added its headers.
+    app.after_request_funcs.setdefault(None, []).insert(0, drop_cors_on_operator_endpoints)
     init_jwt(app)

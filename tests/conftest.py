@@ -16,6 +16,7 @@ from . import factories
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith(("postgres://", "postgresql"))
+SHOP_ORIGINS = ["https://shop.example.test", "https://*.myshopify.com"]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -35,7 +36,8 @@ def database_url(tmp_path_factory):
 
 
 def test_settings(url, **extra):
-    settings = {"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": TEST_REDIS_URL}
+    settings = {"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": TEST_REDIS_URL,
+                "CORS_ORIGINS": SHOP_ORIGINS}
     if TEST_REDIS_URL:
         settings["RATELIMIT_STORAGE_URI"] = TEST_REDIS_URL
     settings.update(extra)

@@ -3,13 +3,30 @@ import functools
 import inspect
 
 from flask import request
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import ValidationError as PydanticError
 from pydantic.alias_generators import to_camel
 
 from ..errors import BadRequest, UnsupportedMediaType, ValidationError
 
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+INT_LIMIT = 2**31 - 1  # PostgreSQL INTEGER; a bigger number would be a database error, not a 422
+
+
+def storable(value):
+    """Refuse what no column can hold: NUL characters (PostgreSQL text) and integers beyond INTEGER."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > INT_LIMIT:
+        raise ValueError(f"must be between -{INT_LIMIT} and {INT_LIMIT}")
+    if isinstance(value, (list, tuple, set)):
+        for item in value:
+            storable(item)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            storable(key)
+            storable(item)
+    return value
 
 
 class ApiModel(BaseModel):
@@ -17,6 +34,11 @@ class ApiModel(BaseModel):
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid",
                               str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value):
+        return storable(value)
 
 
 def _field_name(loc):
