@@ -165,6 +165,11 @@ class BaseConfig:
         settings["SMTP_STARTTLS"] = _bool(env, "SMTP_STARTTLS", cls.SMTP_STARTTLS)
         settings["RATELIMIT_ENABLED"] = _bool(env, "RATELIMIT_ENABLED", cls.RATELIMIT_ENABLED)
         settings["EMBEDDED_SETUP"] = _bool(env, "EMBEDDED_SETUP", cls.EMBEDDED_SETUP)
+        if "pool_size" in settings["SQLALCHEMY_ENGINE_OPTIONS"]:
+            settings["SQLALCHEMY_ENGINE_OPTIONS"] = {
+                **settings["SQLALCHEMY_ENGINE_OPTIONS"],
+                "pool_size": _int(env, "DB_POOL_SIZE", settings["SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"]),
+                "max_overflow": _int(env, "DB_MAX_OVERFLOW", settings["SQLALCHEMY_ENGINE_OPTIONS"]["max_overflow"])}
         if env.get("DATABASE_URL"):
             settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env["DATABASE_URL"])
         return settings
@@ -189,7 +194,10 @@ class ProductionConfig(BaseConfig):
     EMBEDDED_SETUP = False
     JWT_COOKIE_SECURE = True
     SESSION_COOKIE_SECURE = True
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 2, "pool_recycle": 1800}
+    # A sync gunicorn worker or an RQ work-horse holds one connection at a time; the budget against Render's
+    # connection limit is in docs/deploy.md. DB_POOL_SIZE / DB_MAX_OVERFLOW override it.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 2, "max_overflow": 1, "pool_timeout": 10,
+                                 "pool_recycle": 1800}
 
 
 CONFIGS = {"development": DevelopmentConfig, "testing": TestingConfig, "production": ProductionConfig}

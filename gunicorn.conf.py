@@ -1,14 +1,67 @@
-"""gunicorn settings for the web tier (sync workers); sized from the environment."""
+"""gunicorn settings for the web tier: sync workers sized from the environment (docs/deploy.md, docs/performance.md)."""
 import multiprocessing
 import os
+import re
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2)))
+from gunicorn.glogging import Logger
+
+# Render sets PORT; locally and in the benchmark the same file binds wherever PORT/BIND say.
+bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+
+# Sync workers: one request at a time per process. Every endpoint is short (polls are O(1) and LLM calls run in
+# RQ jobs), so a few processes serve hundreds of open widgets. The host's CPU count is a poor guide inside a
+# container (Render reports the host's cores), so WEB_CONCURRENCY decides; render.yaml sets it per plan.
+workers = int(os.environ.get("WEB_CONCURRENCY") or min(4, multiprocessing.cpu_count() * 2))
 worker_class = "sync"
+
+# A request that takes longer than this is a bug (or a stuck database): kill the worker, free the slot.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-graceful_timeout = 20
-keepalive = 2
-preload_app = True
-accesslog = "-"
-access_log_format = '%({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms'
-forwarded_allow_ips = "*"
+# Render waits maxShutdownDelaySeconds (30 s by default) after SIGTERM; finish in-flight requests before it.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+keepalive = 2  # ignored by sync workers (they close every connection); kept for a gthread override
+backlog = 2048
+
+# The app is imported once in the master and forked: workers share its code pages (copy-on-write), which is
+# most of a worker's memory. Safe because the app opens no connection at import or in create_app: the
+# SQLAlchemy engine connects on first use, the Redis client and the limiter's storage are created lazily
+# (tests/test_deploy_config.py proves it against closed ports).
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") not in ("0", "false", "no")
+
+# No runtime control socket (gunicornc): nothing on Render uses it, and two gunicorns on one machine (the
+# benchmark runs the app and the ceiling) would fight over its default path.
+control_socket_disable = True
+
+# The heartbeat file on tmpfs: on a container's overlay disk a slow fsync can make the arbiter kill healthy
+# workers (gunicorn docs, "Blocking OS calls").
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+# Render's proxy terminates TLS and is the only way in, so its X-Forwarded-Proto is trusted; the client IP
+# for rate limits comes from the app's ProxyFix with TRUSTED_PROXY_HOPS, not from gunicorn.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
+
+# One line per request on stdout (Render collects it): client, request (secrets redacted), status, size, ms.
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+access_log_format = '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+# A visitor's sessionId and a ticket's resume token are credentials that travel in the path: never log them.
+SECRET_IN_PATH = re.compile(r"(/api/chat/(?:poll/)?|/api/tickets/resume/|/dashboard/chats/)[^/?\s]+")
+
+
+def redact(text):
+    return SECRET_IN_PATH.sub(r"\1…", text) if text else text
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger with session ids and resume tokens replaced by `…` in the access log."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["r"] = redact(atoms["r"])
+        atoms["U"] = redact(atoms["U"])
+        atoms["f"] = redact(atoms["f"])
+        return atoms
+
+
+logger_class = RedactingLogger

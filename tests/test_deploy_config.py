@@ -1,0 +1,223 @@
+"""The deploy files: render.yaml wires the whole system, gunicorn.conf.py sizes the web tier, nothing connects
+before gunicorn forks, and the database connection budget fits Render's limit."""
+import runpy
+import socket
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import yaml
+
+from config import ProductionConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+RENDER_CONNECTION_LIMIT = 100  # basic-256mb: every Render Postgres plan under 8 GB RAM
+RESERVED_BY_POSTGRES = 10
+
+
+@pytest.fixture(scope="module")
+def blueprint():
+    return yaml.safe_load((ROOT / "render.yaml").read_text())
+
+
+def service(blueprint, kind):
+    return next(s for s in blueprint["services"] if s["type"] == kind)
+
+
+def env_of(entry, blueprint=None):
+    """Env vars of a service, with those of its groups, as {key: spec}."""
+    env = {}
+    for var in entry["envVars"]:
+        if "fromGroup" in var:
+            group = next(g for g in blueprint["envVarGroups"] if g["name"] == var["fromGroup"])
+            env.update({v["key"]: v for v in group["envVars"]})
+        else:
+            env[var["key"]] = var
+    return env
+
+
+@pytest.fixture(scope="module")
+def gunicorn_conf():
+    def load(**env):
+        with pytest.MonkeyPatch.context() as patch:
+            for key in ("WEB_CONCURRENCY", "GUNICORN_TIMEOUT", "PORT", "GUNICORN_BIND", "GUNICORN_PRELOAD"):
+                patch.delenv(key, raising=False)
+            for key, value in env.items():
+                patch.setenv(key, value)
+            return SimpleNamespace(**runpy.run_path(str(ROOT / "gunicorn.conf.py")))
+
+    return load
+
+
+def test_blueprint_has_a_web_service_a_worker_a_key_value_and_a_database(blueprint):
+    kinds = sorted(s["type"] for s in blueprint["services"])
+    assert kinds == ["keyvalue", "web", "worker"]
+    assert [db["plan"] for db in blueprint["databases"]] == ["basic-256mb"]
+
+
+def test_everything_runs_in_frankfurt(blueprint):
+    regions = {s["region"] for s in blueprint["services"]} | {d["region"] for d in blueprint["databases"]}
+    assert regions == {"frankfurt"}
+
+
+def test_web_service_runs_gunicorn_checks_health_and_migrates_then_seeds_before_deploy(blueprint):
+    web = service(blueprint, "web")
+    assert web["runtime"] == "python"
+    assert web["startCommand"] == "gunicorn -c gunicorn.conf.py wsgi:app"
+    assert web["healthCheckPath"] == "/api/health"
+    assert web["preDeployCommand"] == "flask --app wsgi db upgrade && flask --app wsgi seed"
+
+
+def test_worker_runs_the_rq_worker_and_may_finish_its_job_on_shutdown(blueprint):
+    worker = service(blueprint, "worker")
+    assert worker["startCommand"] == "flask --app wsgi worker"
+    assert ProductionConfig.JOB_TIMEOUT_AI_SECONDS < worker["maxShutdownDelaySeconds"] <= 300
+
+
+def test_key_value_never_evicts_and_accepts_only_internal_connections(blueprint):
+    kv = service(blueprint, "keyvalue")
+    assert kv["maxmemoryPolicy"] == "noeviction"
+    assert kv["ipAllowList"] == []
+
+
+@pytest.mark.parametrize("kind", ["web", "worker"])
+def test_both_services_pin_python_and_run_in_production(blueprint, kind):
+    env = env_of(service(blueprint, kind), blueprint)
+    assert env["PYTHON_VERSION"]["value"] == "3.11.7"
+    assert env["APP_ENV"]["value"] == "production"
+    assert env["TRUSTED_PROXY_HOPS"]["value"] == "1"
+
+
+@pytest.mark.parametrize("kind", ["web", "worker"])
+def test_both_services_reach_the_database_and_key_value_of_the_blueprint(blueprint, kind):
+    env = env_of(service(blueprint, kind), blueprint)
+    assert env["DATABASE_URL"]["fromDatabase"] == {"name": "lucine-db", "property": "connectionString"}
+    assert env["REDIS_URL"]["fromService"] == {"type": "keyvalue", "name": "lucine-kv",
+                                               "property": "connectionString"}
+    assert blueprint["databases"][0]["name"] == "lucine-db"
+    assert service(blueprint, "keyvalue")["name"] == "lucine-kv"
+
+
+def test_web_and_worker_share_the_same_generated_secrets(blueprint):
+    web_env = env_of(service(blueprint, "web"), blueprint)
+    worker_env = env_of(service(blueprint, "worker"), blueprint)
+    for key in ("SECRET_KEY", "JWT_SECRET_KEY"):
+        assert web_env[key] == {"key": key, "generateValue": True}
+        assert worker_env[key] is web_env[key]  # one definition, in the shared group
+
+
+def test_envvar_groups_hold_only_what_render_allows_in_a_group(blueprint):
+    for group in blueprint["envVarGroups"]:
+        for var in group["envVars"]:
+            assert set(var) <= {"key", "value", "generateValue"}, var
+
+
+def test_deployer_is_asked_for_the_openai_key_and_admin_password_and_never_commits_them(blueprint):
+    web_env = env_of(service(blueprint, "web"), blueprint)
+    for key in ("OPENAI_API_KEY", "ADMIN_PASSWORD", "PUBLIC_BASE_URL"):
+        assert web_env[key] == {"key": key, "sync": False}
+
+
+def test_worker_reads_the_openai_key_and_public_url_the_deployer_gave_the_web_service(blueprint):
+    worker_env = env_of(service(blueprint, "worker"), blueprint)
+    for key in ("OPENAI_API_KEY", "PUBLIC_BASE_URL"):
+        assert worker_env[key]["fromService"] == {"type": "web", "name": "lucine-chatbot", "envVarKey": key}
+
+
+def test_cors_lets_the_shop_call_the_visitor_api(blueprint):
+    origins = env_of(service(blueprint, "web"), blueprint)["CORS_ORIGINS"]["value"].split(",")
+    assert "https://lucinedinatale.it" in origins
+    assert all(origin.startswith("https://") and not origin.endswith("/") for origin in origins)
+
+
+def test_no_secret_value_is_written_in_the_blueprint(blueprint):
+    secrets = ("SECRET_KEY", "JWT_SECRET_KEY", "OPENAI_API_KEY", "ADMIN_PASSWORD", "SMTP_PASSWORD",
+               "TWILIO_AUTH_TOKEN", "WEBHOOK_SECRET")
+    for kind in ("web", "worker"):
+        env = env_of(service(blueprint, kind), blueprint)
+        assert not [key for key in secrets if "value" in env.get(key, {})]
+
+
+def test_database_connections_fit_the_plan_limit_even_while_a_deploy_overlaps(blueprint):
+    web_env = env_of(service(blueprint, "web"), blueprint)
+    options = ProductionConfig.SQLALCHEMY_ENGINE_OPTIONS
+    per_process = options["pool_size"] + options["max_overflow"]
+    web = int(web_env["WEB_CONCURRENCY"]["value"]) * per_process
+    worker = 2 * per_process  # the RQ worker and the work-horse it forks per job
+    pre_deploy = per_process
+    during_deploy = 2 * (web + worker) + pre_deploy  # old and new instances run side by side for a moment
+    assert during_deploy <= RENDER_CONNECTION_LIMIT - RESERVED_BY_POSTGRES
+
+
+def test_gunicorn_uses_sync_workers_sized_by_web_concurrency(gunicorn_conf):
+    conf = gunicorn_conf(WEB_CONCURRENCY="3", PORT="10000")
+    assert (conf.workers, conf.worker_class, conf.bind) == (3, "sync", "0.0.0.0:10000")
+
+
+def test_gunicorn_times_out_stuck_requests_and_stops_within_renders_shutdown_delay(gunicorn_conf, blueprint):
+    conf = gunicorn_conf()
+    assert 10 <= conf.timeout <= 60
+    assert conf.graceful_timeout < service(blueprint, "web")["maxShutdownDelaySeconds"]
+
+
+def test_gunicorn_preloads_the_app_and_logs_each_request_with_its_duration(gunicorn_conf):
+    conf = gunicorn_conf()
+    assert conf.preload_app is True
+    assert conf.accesslog == "-" and "%(M)s" in conf.access_log_format and "%(s)s" in conf.access_log_format
+
+
+@pytest.mark.parametrize("path", [
+    "/api/chat/poll/s3cr3t-session?after=4", "/api/chat/s3cr3t-session/rating", "/api/tickets/resume/s3cr3t-session",
+])
+def test_access_log_never_shows_a_session_id_or_resume_token(gunicorn_conf, path):
+    conf = gunicorn_conf()
+    logger = conf.RedactingLogger(_gunicorn_settings(conf))
+    environ = {"REQUEST_METHOD": "GET", "RAW_URI": path, "SERVER_PROTOCOL": "HTTP/1.1",
+               "PATH_INFO": path.split("?")[0], "REMOTE_ADDR": "10.0.0.1"}
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[])
+    atoms = logger.atoms(response, SimpleNamespace(headers=[]), environ, timedelta(milliseconds=3))
+    assert "s3cr3t" not in atoms["r"] + atoms["U"]
+    assert atoms["r"].startswith("GET /api/")
+
+
+def _gunicorn_settings(conf):
+    from gunicorn.config import Config
+
+    settings = Config()
+    settings.set("access_log_format", conf.access_log_format)
+    return settings
+
+
+def test_creating_the_app_connects_to_neither_postgres_nor_redis_so_preloading_is_safe(monkeypatch):
+    """gunicorn imports wsgi.py in the master and forks: a socket opened there would be shared by all workers."""
+    with _listener() as postgres, _listener() as redis:
+        monkeypatch.setenv("APP_ENV", "production")
+        monkeypatch.setenv("SECRET_KEY", "s" * 40)
+        monkeypatch.setenv("JWT_SECRET_KEY", "j" * 40)
+        monkeypatch.setenv("DATABASE_URL", f"postgres://u:p@127.0.0.1:{postgres.getsockname()[1]}/lucine")
+        monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{redis.getsockname()[1]}/0")
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        from lucine_chatbot.app import create_app
+
+        app = create_app()
+        assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"] == 2
+        assert _nobody_connected(postgres) and _nobody_connected(redis)
+        assert "lucine_redis" not in app.extensions
+
+
+def _listener():
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    sock.setblocking(False)
+    return sock
+
+
+def _nobody_connected(sock):
+    try:
+        conn, _ = sock.accept()
+    except BlockingIOError:
+        return True
+    conn.close()
+    return False
