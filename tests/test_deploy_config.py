@@ -1,7 +1,10 @@
 """The deploy files: render.yaml wires the whole system, gunicorn.conf.py sizes the web tier, nothing connects
 before gunicorn forks, and the database connection budget fits Render's limit."""
+import os
 import runpy
 import socket
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -189,21 +192,20 @@ def _gunicorn_settings(conf):
     return settings
 
 
-def test_creating_the_app_connects_to_neither_postgres_nor_redis_so_preloading_is_safe(monkeypatch):
-    """gunicorn imports wsgi.py in the master and forks: a socket opened there would be shared by all workers."""
+def test_creating_the_app_connects_to_neither_postgres_nor_redis_so_preloading_is_safe():
+    """gunicorn imports wsgi.py in the master and forks: a socket opened there would be shared by all workers.
+    A subprocess, because the extensions are process-wide singletons this test must not rebind."""
     with _listener() as postgres, _listener() as redis:
-        monkeypatch.setenv("APP_ENV", "production")
-        monkeypatch.setenv("SECRET_KEY", "s" * 40)
-        monkeypatch.setenv("JWT_SECRET_KEY", "j" * 40)
-        monkeypatch.setenv("DATABASE_URL", f"postgres://u:p@127.0.0.1:{postgres.getsockname()[1]}/lucine")
-        monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{redis.getsockname()[1]}/0")
-        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-        from lucine_chatbot.app import create_app
-
-        app = create_app()
-        assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"] == 2
+        env = {**os.environ, "APP_ENV": "production", "SECRET_KEY": "s" * 40, "JWT_SECRET_KEY": "j" * 40,
+               "DATABASE_URL": f"postgres://u:p@127.0.0.1:{postgres.getsockname()[1]}/lucine",
+               "REDIS_URL": f"redis://127.0.0.1:{redis.getsockname()[1]}/0", "OPENAI_API_KEY": "sk-test"}
+        script = ("import wsgi; print(wsgi.app.config['SQLALCHEMY_ENGINE_OPTIONS']['pool_size'], "
+                  "'lucine_redis' in wsgi.app.extensions)")
+        done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.split() == ["2", "False"]
         assert _nobody_connected(postgres) and _nobody_connected(redis)
-        assert "lucine_redis" not in app.extensions
 
 
 def _listener():
