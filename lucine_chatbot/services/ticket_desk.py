@@ -118,3 +118,27 @@ def add_note(ticket_id, operator, text, is_public=False, now=None):
 
         dispatch.enqueue(notify.send_public_note, note.id)
     return note
+
+
+def escalate_overdue(now):
+    """Sweep rule: an unresolved ticket past due becomes ESCALATED once, one priority step up, admins alerted.
+
+    Commits itself (one short transaction) so the alerts are enqueued only for what was committed.
+    """
+    overdue = (db.session.query(Ticket).filter(
+        Ticket.status.in_([T.OPEN, T.IN_PROGRESS, T.WAITING_USER]), Ticket.sla_breached.is_(False),
+        Ticket.due_at < now).order_by(Ticket.id).limit(200).with_for_update(skip_locked=True).all())
+    for ticket in overdue:
+        previous = str(ticket.priority)
+        ticket.status, ticket.priority = T.ESCALATED, Priority(sla.raise_priority(ticket.priority))
+        ticket.sla_breached, ticket.breached_at, ticket.updated_at = True, now, now
+        events.record("ticket_sla_breached", ticket.session, ticketNumber=ticket.number, dueAt=iso(ticket.due_at),
+                      previousPriority=previous, priority=str(ticket.priority))
+    ids = [ticket.id for ticket in overdue]
+    db.session.commit()
+    if ids:
+        from ..jobs import dispatch, notify
+
+        for ticket_id in ids:
+            dispatch.enqueue(notify.send_breach_alert, ticket_id)
+    return len(ids)

@@ -9,9 +9,9 @@ from email_validator import EmailNotValidError, validate_email
 from ..errors import BadRequest, NotFound, ValidationError
 from ..extensions import db
 from ..models import (ChatSession, ChatStatus, ContactMethod, InternalNote, Message, OperatorChat, Priority,
-                      QueueEntry, QueueStatus, Sender, Ticket, utcnow)
+                      QueueEntry, QueueStatus, Ticket, utcnow)
 from ..schemas.common import iso, operator_out
-from . import automated_texts, events, sla, state_machine
+from . import assignment, escalation, events, sla, state_machine
 
 logger = logging.getLogger(__name__)
 
@@ -112,31 +112,21 @@ def build_ticket(session, description, subject, priority, contact, now, created_
 
 
 def format_reply_by(due_at, language):
-    """The due time as a visitor reads it, in the event's timezone."""
-    local = sla.to_local(due_at)
-    if language == "de":
-        return local.strftime("%d.%m.%Y um %H:%M Uhr")
-    return local.strftime("%d/%m/%Y " + ("at" if language == "en" else "ore") + " %H:%M")
+    """The due time as a visitor reads it (`25 novembre alle 18:30`), in the event's timezone."""
+    return escalation.format_moment(due_at, language)
 
 
 def tell_visitor_ticket_created(session, ticket, now):
-    text = automated_texts.render("ticket_created", session.language, ticketNumber=ticket.number,
-                                  expectedReplyBy=format_reply_by(ticket.due_at, session.language))
-    db.session.add(Message(session_id=session.id, sender=Sender.SYSTEM, body=text, created_at=now,
-                           meta={"kind": "ticket_created", "ticketNumber": ticket.number,
-                                 "expectedReplyBy": iso(ticket.due_at)}))
+    assignment.system_message(session, "ticket_created", now,
+                              meta={"ticketNumber": ticket.number, "expectedReplyBy": iso(ticket.due_at)},
+                              ticketNumber=ticket.number,
+                              expectedReplyBy=format_reply_by(ticket.due_at, session.language))
     session.last_activity_at = now
-
-
-def cancel_queue_wait(session, now):
-    db.session.query(QueueEntry).filter(
-        QueueEntry.session_id == session.id, QueueEntry.status == QueueStatus.WAITING
-    ).update({"status": QueueStatus.CANCELLED, "ended_at": now}, synchronize_session=False)
 
 
 def leave_queue(session, now):
     """A visitor who leaves a message instead of waiting is no longer in the queue; the AI answers again."""
-    cancel_queue_wait(session, now)
+    assignment.mark_queue_entry(session, QueueStatus.CANCELLED, now)
     state_machine.change_status(session, ChatStatus.ACTIVE, reason="ticket", now=now)
 
 
@@ -171,12 +161,6 @@ def chat_excerpt(session):
     return "\n".join(f"[{iso(m.created_at)}] {m.sender}: {m.body}" for m in reversed(last))
 
 
-def end_operator_stint(session, now):
-    db.session.query(OperatorChat).filter(
-        OperatorChat.session_id == session.id, OperatorChat.ended_at.is_(None)
-    ).update({"ended_at": now, "end_reason": "ticket"}, synchronize_session=False)
-
-
 def create_ticket_from_chat(session_public_id, operator, subject, description=None, priority="MEDIUM",
                             contact_method=None, email=None, phone=None, now=None):
     """An operator turns a chat into a ticket: the chat's last messages go into it, the chat is RESOLVED.
@@ -198,13 +182,11 @@ def create_ticket_from_chat(session_public_id, operator, subject, description=No
                                  created_by_id=operator.id)
     db.session.add(InternalNote(session_id=session.id, operator_id=operator.id, created_at=now,
                                 content=f"Ticket {ticket.number} creato da questa chat."))
-    cancel_queue_wait(session, now)
-    end_operator_stint(session, now)
-    state_machine.change_status(session, ChatStatus.RESOLVED, reason="ticket", operator_id=operator.id, now=now)
+    tell_visitor_ticket_created(session, ticket, now)
+    escalation.close_chat(session, ChatStatus.RESOLVED, now, reason="ticket", operator_id=operator.id)
     for kind in ("ticket_from_chat", "ticket_created"):
         events.record(kind, session, operator_id=operator.id, ticketNumber=ticket.number,
                       priority=str(ticket.priority), source="chat")
-    tell_visitor_ticket_created(session, ticket, now)
     db.session.commit()
     enqueue_confirmation(ticket, token)
     return ticket

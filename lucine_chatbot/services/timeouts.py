@@ -2,11 +2,12 @@
 import logging
 from datetime import timedelta
 
+import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
 from ..models import ChatSession, ChatStatus, OperatorChat, QueueEntry, QueueStatus, utcnow
-from . import assignment, events, operator_chats, state_machine, system_state
+from . import assignment, escalation, events, operator_chats, state_machine, system_state, ticket_desk
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 200
@@ -68,7 +69,38 @@ def drain_queue(now):
     return len(assignment.drain_queue(now))
 
 
-RULES = [mark_idle, end_inactive, operator_chats.requeue_unanswered, drain_queue]
+def await_client(now):
+    """WITH_OPERATOR chats where the visitor has not answered the operator for WAITING_CLIENT_AFTER_SECONDS
+    become WAITING_CLIENT, and the visitor is asked whether they are still there."""
+    cutoff = now - timedelta(seconds=current_app.config["WAITING_CLIENT_AFTER_SECONDS"])
+    sessions = lock_candidates(db.session.query(ChatSession).filter(
+        ChatSession.status == ChatStatus.WITH_OPERATOR, ChatSession.last_operator_message_at < cutoff,
+        sa.or_(ChatSession.last_visitor_message_at.is_(None),
+               ChatSession.last_visitor_message_at < ChatSession.last_operator_message_at)))
+    for session in sessions:
+        state_machine.change_status(session, ChatStatus.WAITING_CLIENT, reason="visitor_silent", now=now)
+        assignment.system_message(session, "still_there", now)
+    return len(sessions)
+
+
+def offer_ticket_after_long_wait(now):
+    """A queue wait beyond QUEUE_MAX_WAIT_SECONDS offers the visitor a ticket, once; they may keep waiting."""
+    cutoff = now - timedelta(seconds=current_app.config["QUEUE_MAX_WAIT_SECONDS"])
+    entries = (db.session.query(QueueEntry).filter(
+        QueueEntry.status == QueueStatus.WAITING, QueueEntry.enqueued_at < cutoff,
+        QueueEntry.ticket_offered_at.is_(None)).order_by(QueueEntry.id).limit(BATCH_SIZE)
+        .with_for_update(skip_locked=True).all())
+    for entry in entries:
+        entry.ticket_offered_at = now
+        session = db.session.get(ChatSession, entry.session_id)
+        waited = int((now - entry.enqueued_at).total_seconds())
+        events.record("queue_timeout", session, waitedSeconds=waited)
+        escalation.offer_ticket(session, "queue_timeout", now, record_event=False)
+    return len(entries)
+
+
+RULES = [mark_idle, await_client, end_inactive, operator_chats.requeue_unanswered, drain_queue,
+         offer_ticket_after_long_wait, ticket_desk.escalate_overdue]
 
 
 def sweep(now=None):
