@@ -1,51 +1,141 @@
-"""Operator dashboard pages. The session is an HttpOnly cookie holding the JWT (CSRF-protected writes)."""
-from flask import Blueprint, redirect, render_template, request, url_for
-from flask_jwt_extended import (create_access_token, current_user, set_access_cookies, unset_jwt_cookies,
-                                verify_jwt_in_request)
+"""Operator dashboard pages: server-rendered shells that small scripts keep live from the JSON API.
 
-from ..extensions import db, limiter
-from ..models import Operator
-from ..services.operators import check_password
+The session is the JWT in an HttpOnly, SameSite=Strict cookie; scripts send the CSRF cookie's value back in
+`X-CSRF-TOKEN` on writes, so no token ever reaches `localStorage`.
+"""
+import functools
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask_jwt_extended import create_access_token, get_jwt, set_access_cookies, unset_jwt_cookies
+
+from ..extensions import limiter
+from ..services.state_machine import TRANSITIONS
+from .auth import authenticate, form_session, sign_out, signed_in_operator
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
+# Statuses an operator may set by hand (SPEC §4); the state machine decides which of them apply now.
+OPERATOR_STATUSES = ("WAITING_CLIENT", "RESOLVED", "NOT_RESOLVED", "CANCELLED")
 
-def signed_in_operator():
-    try:
-        verify_jwt_in_request(optional=True, locations=["cookies"])
-    except Exception:
-        return None
-    return current_user if current_user and current_user.is_active else None
+
+def operator_page(admin=False):
+    """Only for a signed-in operator (else to the login page); `admin` pages answer 403 to others."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            operator = signed_in_operator()
+            if operator is None:
+                return redirect(url_for("dashboard.show_login", next=request.path))
+            if admin and not operator.is_admin:
+                abort(403)
+            g.operator = operator
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+@bp.context_processor
+def page_context():
+    operator = g.get("operator")
+    return {"operator": operator, "csrf_token": get_jwt().get("csrf", "") if operator else ""}
+
+
+def safe_next(target):
+    """Only our own dashboard paths: never an open redirect."""
+    if target and target.startswith("/dashboard/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("dashboard.show_home")
 
 
 @bp.get("/login")
 def show_login():
-    return render_template("dashboard/login.html", error=None)
+    if signed_in_operator() is not None:
+        return redirect(safe_next(request.args.get("next")))
+    return render_template("dashboard/login.html", error=None, expired=request.args.get("expired"))
 
 
 @bp.post("/login")
-@limiter.limit(lambda: __import__("flask").current_app.config["RATE_LIMIT_LOGIN_IP"])
+@limiter.limit(lambda: current_app.config["RATE_LIMIT_LOGIN_IP"])
 def submit_login():
-    username = request.form.get("username", "").strip()
-    operator = db.session.query(Operator).filter_by(username=username).first()
-    if not operator or not operator.is_active or not check_password(request.form.get("password", ""),
-                                                                     operator.password_hash):
-        return render_template("dashboard/login.html", error="Nome utente o password non validi."), 401
-    response = redirect(url_for("dashboard.show_home"))
+    operator = authenticate(request.form.get("username"), request.form.get("password"))
+    if operator is None:
+        return render_template("dashboard/login.html", error="Nome utente o password non validi.",
+                               username=request.form.get("username", "")), 401
+    response = redirect(safe_next(request.args.get("next")))
     set_access_cookies(response, create_access_token(identity=operator))
     return response
 
 
-@bp.get("/")
-def show_home():
-    operator = signed_in_operator()
-    if operator is None:
-        return redirect(url_for("dashboard.show_login"))
-    return render_template("dashboard/home.html", operator=operator)
-
-
 @bp.post("/logout")
 def submit_logout():
+    operator, token = form_session(request.form.get("csrf_token"))
+    if operator is not None:
+        sign_out(operator, token)
     response = redirect(url_for("dashboard.show_login"))
     unset_jwt_cookies(response)
     return response
+
+
+@bp.get("/")
+@operator_page()
+def show_home():
+    return render_template("dashboard/home.html", page="home")
+
+
+@bp.get("/overview")
+@operator_page()
+def show_overview():
+    return render_template("dashboard/overview.html", page="overview")
+
+
+@bp.get("/chats/<session_id>")
+@operator_page()
+def show_chat(session_id):
+    transitions = {str(k): [str(s) for s in v if str(s) in OPERATOR_STATUSES] for k, v in TRANSITIONS.items()}
+    return render_template("dashboard/chat.html", page="home", session_id=session_id, transitions=transitions,
+                           max_length=current_app.config["MAX_MESSAGE_LENGTH"])
+
+
+@bp.get("/archive")
+@operator_page()
+def show_archive():
+    return render_template("dashboard/archive.html", page="archive")
+
+
+@bp.get("/tickets")
+@operator_page()
+def show_tickets():
+    return render_template("dashboard/tickets.html", page="tickets")
+
+
+@bp.get("/analytics")
+@operator_page()
+def show_analytics():
+    return render_template("dashboard/analytics.html", page="analytics")
+
+
+@bp.get("/calendar")
+@operator_page()
+def show_calendar():
+    return render_template("dashboard/calendar.html", page="calendar")
+
+
+@bp.get("/knowledge")
+@operator_page(admin=True)
+def show_knowledge():
+    return render_template("dashboard/knowledge.html", page="knowledge")
+
+
+@bp.get("/texts")
+@operator_page(admin=True)
+def show_texts():
+    return render_template("dashboard/texts.html", page="texts")
+
+
+@bp.get("/operators")
+@operator_page(admin=True)
+def show_operators():
+    return render_template("dashboard/operators.html", page="operators")
