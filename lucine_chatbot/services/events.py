@@ -1,6 +1,6 @@
 """Analytics events, added to the caller's transaction so an event exists exactly when its change does."""
 from ..extensions import db
-from ..models import AnalyticsEvent
+from ..models import AnalyticsEvent, utcnow
 from .notifications import webhooks
 
 EVENT_TYPES = frozenset({
@@ -20,7 +20,7 @@ def record(event_type, session=None, operator_id=None, **data):
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown analytics event type {event_type!r}")
     event = AnalyticsEvent(type=event_type, session_public_id=session.public_id if session else None,
-                           operator_id=operator_id, data=data)
+                           operator_id=operator_id, data=data, created_at=utcnow())  # now, not at flush
     db.session.add(event)
     webhooks.track(db.session(), event_type, event.session_public_id, operator_id, data)
     return event
