@@ -6,7 +6,7 @@ import pytest
 from lucine_chatbot.services import events
 
 from .. import factories
-from ..services.test_analytics_day import EXPECTED_13_DEC, clock, scripted_day  # noqa: F401  (fixture)
+from ..services.test_analytics_day import EXPECTED_13_DEC, clock, day  # noqa: F401  (fixtures)
 
 PATHS = ["/api/analytics/stats", "/api/analytics/events", "/api/analytics/timeseries"]
 
@@ -24,8 +24,7 @@ def test_analytics_is_open_to_operators_and_admins(client, path, operator_header
     assert client.get(path, headers=admin_headers).status_code == 200
 
 
-def test_stats_of_a_day_are_the_hand_counted_numbers(client, clock):
-    scripted_day(clock)
+def test_stats_of_a_day_are_the_hand_counted_numbers(client, day):
     headers = factories.auth_headers(factories.operator(username="reader"))
     response = client.get("/api/analytics/stats?date=2025-12-13", headers=headers)
     assert response.status_code == 200
@@ -100,12 +99,11 @@ def test_events_limit_is_capped_at_a_thousand(client, operator_headers):
     assert client.get("/api/analytics/events?limit=1000", headers=operator_headers).status_code == 200
 
 
-def test_timeseries_gives_one_point_per_day_oldest_first(client, clock, operator_headers):
-    scripted_day(clock)
+def test_timeseries_gives_one_point_per_day_oldest_first(client, day, operator_headers):
     response = client.get("/api/analytics/timeseries?metric=escalations&days=3", headers=operator_headers)
     assert response.status_code == 200
-    assert response.json["points"] == [{"date": "2025-12-12", "value": 1}, {"date": "2025-12-13", "value": 6},
-                                       {"date": "2025-12-14", "value": 1}]
+    assert response.json["points"] == [{"date": "2025-12-12", "value": 2}, {"date": "2025-12-13", "value": 7},
+                                       {"date": "2025-12-14", "value": 2}]
 
 
 def test_timeseries_defaults_to_14_days_of_chats(client, operator_headers):

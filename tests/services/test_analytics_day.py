@@ -1,18 +1,16 @@
 """A scripted season day (13 Dec 2025, Rome) whose every /stats number was counted by hand; also a clock."""
-import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from lucine_chatbot.extensions import db
-from lucine_chatbot.models import OperatorChat, QueueEntry, QueueStatus, Ticket, base
-from lucine_chatbot.services import analytics, events, state_machine, timeouts
+from lucine_chatbot.models import Operator, OperatorChat, base
+from lucine_chatbot.services import analytics, escalation, events, operator_chats, ticket_desk, tickets, timeouts
 
 from .. import factories
 
 ROME = ZoneInfo("Europe/Rome")
-_ticket_numbers = itertools.count(1)
 
 
 def rome(text):
@@ -45,9 +43,10 @@ def clock(monkeypatch):
     return state
 
 
-# --- the steps of a conversation, as the services will perform them --------------------------------------------
+# --- the steps of a day: the real services where main has them, factories + events for the rest -----------
 
 def visitor_chat(clock, when, language="it"):
+    """The conversation service is not on main yet: a session, its chat_started event and a first message."""
     clock.at(when)
     session = factories.chat(language=language)
     events.record("chat_started", session, language=language)
@@ -68,221 +67,212 @@ def ai_answers(session, latency_ms):
     events.record("ai_response", session, provider="offline", latencyMs=latency_ms)
 
 
-def escalate(clock, session, when):
-    clock.at(when)
-    state_machine.change_status(session, "WAITING_OPERATOR", reason="request_operator")
-    events.record("escalation_request", session, language=session.language)
-    entry = QueueEntry(session_id=session.id, reason="request_operator")
-    db.session.add(entry)
-    session.last_activity_at = clock.now
-    db.session.flush()
-    return entry
+def ask_for_operator(clock, session, when):
+    """services.escalation: assigned at once, queued, or offered a ticket."""
+    escalation.request_operator(session, "request_operator", now=clock.at(when))
+    db.session.commit()
 
 
-def take(clock, session, operator, when):
-    clock.at(when)
-    entry = db.session.query(QueueEntry).filter_by(session_id=session.id, status=QueueStatus.WAITING).one()
-    entry.status, entry.assigned_at, entry.operator_id = QueueStatus.ASSIGNED, clock.now, operator.id
-    stint = OperatorChat(session_id=session.id, operator_id=operator.id, assigned_at=clock.now)
-    db.session.add(stint)
-    session.operator_id = operator.id
-    session.last_activity_at = clock.now
-    state_machine.change_status(session, "WITH_OPERATOR", operator_id=operator.id)
-    events.record("operator_connected", session, operator_id=operator.id)
-    db.session.flush()
-    return stint
+def operator_replies(clock, session, when):
+    operator_chats.send_message(session.operator_id, session.public_id, "Eccomi", now=clock.at(when))
 
 
-def operator_replies(clock, stint, when):
-    clock.at(when)
-    session = stint.session
-    factories.message(session, "Eccomi", sender="OPERATOR", operator_id=stint.operator_id)
-    stint.first_response_at = stint.first_response_at or clock.now
-    session.last_operator_message_at = clock.now
-
-
-def close_stint(clock, stint, when, status="RESOLVED", rating=None, rated_when=None):
-    clock.at(when)
-    stint.ended_at, stint.end_reason = clock.now, status.lower()
-    stint.session.operator_id = None
-    state_machine.change_status(stint.session, status, operator_id=stint.operator_id)
+def close(clock, session, when, rating=None, rated_when=None):
+    """The operator resolves the chat; then the visitor rates the stint (rating API not on main yet)."""
+    operator_id = session.operator_id
+    escalation.close_chat(session, "RESOLVED", clock.at(when), reason="operator", operator_id=operator_id)
+    db.session.commit()
     if rating:
         clock.at(rated_when)
+        stint = db.session.query(OperatorChat).filter_by(session_id=session.id).order_by(OperatorChat.id.desc()) \
+            .first()
         stint.rating, stint.rated_at = rating, clock.now
-        events.record("chat_rated", stint.session, operator_id=stint.operator_id, rating=rating)
-    db.session.flush()
+        events.record("chat_rated", session, operator_id=operator_id, rating=rating)
+        db.session.commit()
 
 
-def ticket(clock, when, priority, hours, session=None, **fields):
-    clock.at(when)
-    item = Ticket(number=f"TKT-T{next(_ticket_numbers):05d}", priority=priority, subject="Aiuto",
-                  description="Domanda", session_id=session.id if session else None,
-                  due_at=clock.now + timedelta(hours=hours), **fields)
-    db.session.add(item)
-    events.record("ticket_created", session, priority=priority, ticketNumber=item.number)
-    db.session.flush()
-    return item
+def ticket_from_chat(clock, session, when, priority):
+    operator = db.session.get(Operator, session.operator_id)
+    return tickets.create_ticket_from_chat(session.public_id, operator, "Aiuto", priority=priority,
+                                           now=clock.at(when))
 
 
-def resolve(clock, item, when, status="RESOLVED"):
-    clock.at(when)
-    item.status, item.resolved_at = status, clock.now
-    events.record("ticket_resolved", item.session, ticketNumber=item.number)
-    db.session.flush()
+def visitor_ticket(clock, when, session=None):
+    ticket, _token = tickets.create_ticket_from_visitor(
+        "Vorrei cambiare data", "EMAIL", email="visitatore@example.com",
+        session_public_id=session.public_id if session else None, now=clock.at(when))
+    return ticket
+
+
+def resolve(clock, ticket, operator, when):
+    ticket_desk.update_ticket(ticket.id, operator, {"status": "RESOLVED"}, now=clock.at(when))
 
 
 def sweep(clock, when):
-    clock.at(when)
-    db.session.flush()
-    timeouts.sweep(clock.now)
+    timeouts.sweep(clock.at(when))
+
+
+def set_online(operators, online):
+    for operator in operators:
+        operator.is_online = online
+    db.session.commit()
 
 
 # --- the day ---------------------------------------------------------------------------------------------------
 
-def scripted_day(clock):
-    """Build 12–14 Dec 2025; returns the chats by letter. Expected numbers: see EXPECTED_13_DEC."""
+def scripted_day(clock, app, monkeypatch):
+    """12–14 Dec 2025 with two online operators of capacity 1; returns the chats by letter."""
+    monkeypatch.setitem(app.config, "MAX_CHATS_PER_OPERATOR", 1)
+    monkeypatch.setitem(app.config, "OPERATOR_HOURS", "")
     anna = factories.operator(username="anna", is_online=True)
     bruno = factories.operator(username="bruno", is_online=True)
     factories.operator(username="carla", is_online=False)
     factories.operator(username="dave", is_online=True, is_active=False)
     chats = {}
 
-    # 12 Dec: a late chat rated just after midnight; two tickets that matter for the 13th's SLA.
-    late_high = ticket(clock, "2025-12-12 10:00", "HIGH", 2)
-    late_high.sla_breached, late_high.breached_at = True, rome("2025-12-12 12:01")
-    ticket(clock, "2025-12-12 20:00", "MEDIUM", 4)                 # overdue since 00:00 13 Dec, still open
+    # 12 Dec
+    chats["Q"] = q = visitor_chat(clock, "2025-12-12 10:00")
+    ask_for_operator(clock, q, "2025-12-12 10:00:30")              # anna at once
+    operator_replies(clock, q, "2025-12-12 10:01:30")               # 60 s
+    late = ticket_from_chat(clock, q, "2025-12-12 10:05", "HIGH")   # due 12:05
+    sweep(clock, "2025-12-12 12:10")                               # breached, escalated
+    overdue = visitor_ticket(clock, "2025-12-12 20:00")             # new session; due 00:00 on the 13th
     chats["P"] = p = visitor_chat(clock, "2025-12-12 23:40")
     ai_answers(p, 5000)
-    escalate(clock, p, "2025-12-12 23:44")
-    stint_p = take(clock, p, bruno, "2025-12-12 23:45")
-    operator_replies(clock, stint_p, "2025-12-12 23:46")
-    close_stint(clock, stint_p, "2025-12-12 23:59", rating=4, rated_when="2025-12-13 00:05")
+    ask_for_operator(clock, p, "2025-12-12 23:44")                 # bruno
+    operator_replies(clock, p, "2025-12-12 23:46")                  # 120 s
+    close(clock, p, "2025-12-12 23:59", rating=4, rated_when="2025-12-13 00:05")
 
     # 13 Dec
-    resolve(clock, late_high, "2025-12-13 11:00")                   # resolved that day, late
-    ticket(clock, "2025-12-13 16:00", "LOW", 24)                    # open, not due yet
+    resolve(clock, late, bruno, "2025-12-13 11:00")                  # resolved that day, late
+    chats["L"] = lt = visitor_chat(clock, "2025-12-13 16:00")
+    ask_for_operator(clock, lt, "2025-12-13 16:00:00")             # anna
+    operator_replies(clock, lt, "2025-12-13 16:01")                 # 60 s
+    ticket_from_chat(clock, lt, "2025-12-13 16:05", "LOW")          # open, due on the 14th
     chats["A"] = a = visitor_chat(clock, "2025-12-13 17:00")
     ai_answers(a, 800)
     visitor_says(a)
     ai_answers(a, 1200)
     factories.message(a, "Benvenuto", sender="BOT", meta={"kind": "greeting"})  # no latency: not counted
-    on_time_closed = ticket(clock, "2025-12-13 17:00", "HIGH", 2)
     chats["B"] = b = visitor_chat(clock, "2025-12-13 17:10", "en")
     ai_answers(b, 1000)
-    escalate(clock, b, "2025-12-13 17:11")
-    stint_b = take(clock, b, anna, "2025-12-13 17:12")
-    operator_replies(clock, stint_b, "2025-12-13 17:12:45")        # 45 s
-    close_stint(clock, stint_b, "2025-12-13 17:30", rating=5, rated_when="2025-12-13 17:31")
+    ask_for_operator(clock, b, "2025-12-13 17:11")                 # bruno
+    operator_replies(clock, b, "2025-12-13 17:11:45")               # 45 s
     chats["C"] = c = visitor_chat(clock, "2025-12-13 17:20", "de")
     ai_answers(c, 600)
-    escalate(clock, c, "2025-12-13 17:21")
-    stint_c = take(clock, c, bruno, "2025-12-13 17:25")
-    operator_replies(clock, stint_c, "2025-12-13 17:27:15")        # 135 s
-    close_stint(clock, stint_c, "2025-12-13 17:45", rating=2, rated_when="2025-12-13 17:50")
-    chats["D"] = d = visitor_chat(clock, "2025-12-13 18:00")
+    ask_for_operator(clock, c, "2025-12-13 17:21")                 # anna
+    operator_replies(clock, c, "2025-12-13 17:23:15")               # 135 s
+    chats["D"] = d = visitor_chat(clock, "2025-12-13 17:25")
     ai_answers(d, 1400)
-    escalate(clock, d, "2025-12-13 18:01")
-    resolve(clock, on_time_closed, "2025-12-13 18:30", status="CLOSED")
-    sweep(clock, "2025-12-13 18:40")                               # D abandoned; A, B, C, P ended
+    ask_for_operator(clock, d, "2025-12-13 17:26")                 # both full: queued
+    close(clock, b, "2025-12-13 17:30", rating=5, rated_when="2025-12-13 17:31")  # D drained to bruno
+    close(clock, c, "2025-12-13 17:45", rating=2, rated_when="2025-12-13 17:50")
+    sweep(clock, "2025-12-13 18:05")          # D abandoned (bruno never answered); A, B, L ended; 12 Dec ticket breached
     chats["E"] = e = visitor_chat(clock, "2025-12-13 19:00")
-    events.record("escalation_failed", e, reason="no_operator_online")
-    on_time = ticket(clock, "2025-12-13 19:02", "MEDIUM", 4, session=e)
+    set_online([anna, bruno], False)
+    ask_for_operator(clock, e, "2025-12-13 19:01")                 # nobody online: escalation_failed
+    answered_on_time = visitor_ticket(clock, "2025-12-13 19:02", session=e)   # due 23:02
+    set_online([anna, bruno], True)
+    widget_ticket = visitor_ticket(clock, "2025-12-13 19:40")       # new session W; due 23:40, still open
+    chats["W"] = widget_ticket.session
     chats["F"] = f = visitor_chat(clock, "2025-12-13 20:00")
     ai_answers(f, 900)
-    ticket(clock, "2025-12-13 20:30", "URGENT", 1)                  # overdue at 21:30, still open
-    resolve(clock, on_time, "2025-12-13 21:00")
+    resolve(clock, answered_on_time, anna, "2025-12-13 21:00")
     chats["G"] = g = visitor_chat(clock, "2025-12-13 21:00")
-    escalate(clock, g, "2025-12-13 21:00:30")
-    take(clock, g, anna, "2025-12-13 21:01")                        # never answers
-    chats["H"] = h = visitor_chat(clock, "2025-12-13 22:00")
-    escalate(clock, h, "2025-12-13 22:00:30")
-    chats["I"] = i = visitor_chat(clock, "2025-12-13 22:45")
-    escalate(clock, i, "2025-12-13 22:45:30")
-    stint_i = take(clock, i, anna, "2025-12-13 22:46")
-    operator_replies(clock, stint_i, "2025-12-13 22:47")            # 60 s
-    state_machine.change_status(i, "WAITING_CLIENT", operator_id=anna.id)
-    clock.at("2025-12-13 23:00")
-    visitor_says(h, "Ci siete?")
-    sweep(clock, "2025-12-13 23:10")                               # E, F ended; G abandoned
+    ask_for_operator(clock, g, "2025-12-13 21:00:30")              # anna, who never answers
+    sweep(clock, "2025-12-13 21:05")                               # requeued to bruno, who never answers
+    sweep(clock, "2025-12-13 21:40")                               # G abandoned
+    chats["I"] = i = visitor_chat(clock, "2025-12-13 22:40")
+    ask_for_operator(clock, i, "2025-12-13 22:40:30")              # anna
+    operator_replies(clock, i, "2025-12-13 22:41:30")               # 60 s
+    sweep(clock, "2025-12-13 23:00")                               # I: WAITING_CLIENT
     chats["J"] = j = visitor_chat(clock, "2025-12-13 23:30")        # 22:30 UTC: still the 13th
     ai_answers(j, 700)
 
     # 14 Dec, after midnight in Rome (still the 13th in UTC for the first hour)
     chats["K"] = k = visitor_chat(clock, "2025-12-14 00:05")
     ai_answers(k, 3000)
-    escalate(clock, k, "2025-12-14 00:06")
-    take(clock, k, bruno, "2025-12-14 00:07")
-    ticket(clock, "2025-12-14 00:10", "MEDIUM", 4)
+    ask_for_operator(clock, k, "2025-12-14 00:06")                 # bruno
+    chats["H"] = h = visitor_chat(clock, "2025-12-14 00:10")
+    ask_for_operator(clock, h, "2025-12-14 00:11")                 # both full: queued
+    chats["X"] = visitor_ticket(clock, "2025-12-14 00:15").session
     clock.at("2025-12-14 00:45")
-    db.session.flush()
     return chats
 
 
 EXPECTED_13_DEC = {
     "date": "2025-12-13",
     "timezone": "Europe/Rome",
-    # A B C D E F G H I J; escalated B C D G H I; AI-only A F J (E needed a human: failed escalation + ticket)
-    "today": {"totalChats": 10, "aiResolved": 3, "escalated": 6, "abandoned": 2, "ticketsCreated": 4},
+    # L A B C D E W F G I J; escalated L B C D E G I; AI only A F J (W left a ticket from the widget)
+    "today": {"totalChats": 11, "aiResolved": 3, "escalated": 7, "abandoned": 2, "ticketsCreated": 3},
     "performance": {
         "avgAiResponseMs": 943,                      # (800+1200+1000+600+1400+900+700) / 7 = 942.86
-        "avgOperatorFirstResponseSeconds": 80.0,     # (45 + 135 + 60) / 3; G never answered
+        "avgOperatorFirstResponseSeconds": 75.0,     # L 60, B 45, C 135, I 60; D and G never answered
         "satisfaction": 3.67,                        # P 4 (rated 00:05), B 5, C 2
         "ratings": 3,
-        "aiResolutionRate": 0.3,
+        "aiResolutionRate": 0.2727,                  # 3 / 11
     },
-    # now (00:45 on the 14th): anna (I), bruno (K) online with one open stint each; dave inactive
+    # now (00:45 on the 14th): anna (I) and bruno (K) online with one open stint each; dave inactive
     "operators": {"online": 2, "avgLoad": 1.0},
-    "current": {"activeChats": 4, "queueLength": 1, "waitingClient": 1},   # H I J K open; H queued; I waits
-    # as of 24:00 on the 13th: open = 12 Dec MEDIUM (overdue), LOW, URGENT (overdue);
-    # resolved that day = 12 Dec HIGH (late), HIGH closed 18:30 (on time), MEDIUM 21:00 (on time)
-    "sla": {"ticketsOpen": 3, "ticketsBreached": 2, "ticketsResolved": 3, "ticketsResolvedOnTime": 2,
-            "complianceRate": 0.4},
+    "current": {"activeChats": 5, "queueLength": 1, "waitingClient": 1},   # I J K H X open; H queued; I waits
+    # as of 24:00 on the 13th: open = 12 Dec widget ticket (overdue), L's LOW, W's (overdue at 23:40);
+    # resolved that day = Q's HIGH (late, breached), E's (on time)
+    "sla": {"ticketsOpen": 3, "ticketsBreached": 2, "ticketsResolved": 2, "ticketsResolvedOnTime": 1,
+            "complianceRate": 0.25},
 }
-
-
 # --- the tests -------------------------------------------------------------------------------------------------
 
-def test_stats_of_the_scripted_day_match_the_hand_count_exactly(clock):
-    scripted_day(clock)
-    assert analytics.stats(datetime(2025, 12, 13).date()) == EXPECTED_13_DEC
+@pytest.fixture
+def day(clock, app, monkeypatch):
+    return scripted_day(clock, app, monkeypatch)
 
 
-def test_stats_default_to_today_in_rome_not_in_utc(clock):
-    scripted_day(clock)  # now: 00:45 on the 14th in Rome, still the 13th in UTC
-    today = analytics.stats()
+def test_stats_of_the_scripted_day_match_the_hand_count_exactly(day):
+    assert analytics.stats(date(2025, 12, 13)) == EXPECTED_13_DEC
+
+
+def test_the_script_went_the_way_the_hand_count_assumes(day):
+    status = {letter: str(session.status) for letter, session in day.items()}
+    assert status == {"Q": "ENDED", "P": "ENDED", "L": "ENDED", "A": "ENDED", "B": "ENDED", "C": "ENDED",
+                      "D": "ENDED", "E": "ENDED", "W": "ENDED", "F": "ENDED", "G": "ENDED",
+                      "I": "WAITING_CLIENT", "J": "ACTIVE", "K": "WITH_OPERATOR", "H": "WAITING_OPERATOR",
+                      "X": "ACTIVE"}
+    abandoned = {e.session_public_id for e in analytics.list_events(event_type="chat_abandoned")}
+    assert abandoned == {day["D"].public_id, day["G"].public_id}
+
+
+def test_stats_default_to_today_in_rome_not_in_utc(day):
+    today = analytics.stats()  # now: 00:45 on the 14th in Rome, still the 13th in UTC
     assert today["date"] == "2025-12-14"
-    assert today["today"] == {"totalChats": 1, "aiResolved": 0, "escalated": 1, "abandoned": 0,
+    assert today["today"] == {"totalChats": 3, "aiResolved": 0, "escalated": 2, "abandoned": 0,
                               "ticketsCreated": 1}
-    assert today["performance"]["avgAiResponseMs"] == 3000
-    assert today["performance"]["avgOperatorFirstResponseSeconds"] is None
-    assert today["performance"]["satisfaction"] is None and today["performance"]["aiResolutionRate"] == 0.0
+    assert today["performance"] == {"avgAiResponseMs": 3000, "avgOperatorFirstResponseSeconds": None,
+                                    "satisfaction": None, "ratings": 0, "aiResolutionRate": 0.0}
+    assert today["current"] == EXPECTED_13_DEC["current"]
 
 
-def test_the_day_before_counts_only_its_own_chats(clock):
-    scripted_day(clock)
-    before = analytics.stats(datetime(2025, 12, 12).date())
-    assert before["today"] == {"totalChats": 1, "aiResolved": 0, "escalated": 1, "abandoned": 0,
+def test_the_day_before_counts_only_its_own_chats(day):
+    before = analytics.stats(date(2025, 12, 12))
+    assert before["today"] == {"totalChats": 3, "aiResolved": 0, "escalated": 2, "abandoned": 0,
                                "ticketsCreated": 2}
-    assert before["performance"] == {"avgAiResponseMs": 5000, "avgOperatorFirstResponseSeconds": 60.0,
+    assert before["performance"] == {"avgAiResponseMs": 5000, "avgOperatorFirstResponseSeconds": 90.0,
                                      "satisfaction": None, "ratings": 0, "aiResolutionRate": 0.0}
-    # as of 24:00 on the 12th: the HIGH ticket (due 12:00) and the MEDIUM one (due 24:00, not yet past) open
+    # as of 24:00 on the 12th: Q's HIGH ticket (due 12:05, breached) and the widget one (due exactly 24:00)
     assert before["sla"] == {"ticketsOpen": 2, "ticketsBreached": 1, "ticketsResolved": 0,
                              "ticketsResolvedOnTime": 0, "complianceRate": 0.0}
 
 
-def test_timeseries_agree_with_stats_day_by_day(clock):
-    scripted_day(clock)
-    expected = {"chats": [1, 10, 1], "escalations": [1, 6, 1], "tickets": [2, 4, 1],
-                "csat": [None, 3.67, None], "aiResolutionRate": [0.0, 0.3, 0.0]}
+def test_timeseries_agree_with_stats_day_by_day(day):
+    expected = {"chats": [0, 3, 11, 3], "escalations": [0, 2, 7, 2], "tickets": [0, 2, 3, 1],
+                "csat": [None, None, 3.67, None], "aiResolutionRate": [None, 0.0, 0.2727, 0.0]}
     for metric, values in expected.items():
         points = analytics.timeseries(metric, days=4)
         assert [p["date"] for p in points] == ["2025-12-11", "2025-12-12", "2025-12-13", "2025-12-14"]
-        empty = None if metric in ("csat", "aiResolutionRate") else 0
-        assert [p["value"] for p in points] == [empty] + values, metric
+        assert [p["value"] for p in points] == values, metric
 
 
 def test_an_empty_day_reports_zeros_and_nulls(clock):
-    stats = analytics.stats(datetime(2025, 12, 1).date())
+    stats = analytics.stats(date(2025, 12, 1))
     assert stats["today"] == {"totalChats": 0, "aiResolved": 0, "escalated": 0, "abandoned": 0,
                               "ticketsCreated": 0}
     assert stats["performance"] == {"avgAiResponseMs": None, "avgOperatorFirstResponseSeconds": None,
