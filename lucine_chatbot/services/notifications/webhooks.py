@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 HTTP_TIMEOUT_SECONDS = 10
 SIGNATURE_HEADER = "X-Lucine-Signature"
 PENDING_KEY = "lucine_webhook_payloads"
+READY_KEY = "lucine_webhook_ready"
 EVENT_PREFIXES = ("chat_", "ticket_", "escalation_", "queue_", "operator_connected", "internal_note_added",
                   "data_deleted")
 
@@ -62,18 +63,24 @@ def track(session, event_type, session_public_id, operator_id, data):
 
 
 def _after_commit(session):
-    bodies = session.info.pop(PENDING_KEY, [])
-    if not bodies or not has_app_context():
+    """Committed: the payloads become deliverable once the transaction has fully ended (SQL is allowed again,
+    which an inline job may need)."""
+    session.info.setdefault(READY_KEY, []).extend(session.info.pop(PENDING_KEY, []))
+
+
+def _after_rollback(session, *_args):
+    session.info.pop(PENDING_KEY, None)
+
+
+def _after_transaction_end(session, transaction):
+    if transaction.parent is not None or not session.info.get(READY_KEY) or not has_app_context():
         return
+    bodies = session.info.pop(READY_KEY)
     from ...jobs import dispatch, notify
 
     for body in bodies:
         for url in current_app.config["WEBHOOK_URLS"]:
             dispatch.enqueue(notify.deliver_webhook, url, body)
-
-
-def _after_rollback(session, *_args):
-    session.info.pop(PENDING_KEY, None)
 
 
 def install():
@@ -83,3 +90,4 @@ def install():
     sa.event.listen(Session, "after_commit", _after_commit)
     sa.event.listen(Session, "after_rollback", _after_rollback)
     sa.event.listen(Session, "after_soft_rollback", _after_rollback)
+    sa.event.listen(Session, "after_transaction_end", _after_transaction_end)

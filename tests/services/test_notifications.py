@@ -1,0 +1,169 @@
+"""Notifications reach local receivers: mails at an aiosmtpd server, Twilio calls and signed webhooks at an
+HTTP server; channels without settings stay silent."""
+import hashlib
+import hmac
+import json
+import urllib.parse
+from datetime import datetime, timedelta
+
+import pytest
+
+from lucine_chatbot.extensions import db
+from lucine_chatbot.jobs import notify
+from lucine_chatbot.services import events, notifications, ticket_desk, tickets, timeouts
+from lucine_chatbot.services.notifications import DeliveryError, webhooks
+from lucine_chatbot.services.notifications.smtp import SmtpNotifier
+
+from ..receivers import HttpServer, SmtpServer
+
+NOW = datetime(2026, 12, 12, 18, 0)
+SECRET = "webhook-secret"
+
+
+def configure(app, monkeypatch, **settings):
+    for key, value in settings.items():
+        monkeypatch.setitem(app.config, key, value)
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    with SmtpServer() as server:
+        configure(app, monkeypatch, SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_STARTTLS=False,
+                  MAIL_FROM="Lucine <info@lucinedinatale.test>", PUBLIC_BASE_URL="https://chat.example.com",
+                  ADMIN_ALERT_EMAILS=["boss@example.com", "ops@example.com"])
+        yield server
+
+
+@pytest.fixture
+def twilio(app, monkeypatch):
+    with HttpServer(status=201) as server:
+        configure(app, monkeypatch, TWILIO_ACCOUNT_SID="AC123", TWILIO_AUTH_TOKEN="tw-token",
+                  TWILIO_WHATSAPP_FROM="+14155238886", TWILIO_SMS_FROM="+15005550006", TWILIO_API_BASE=server.url)
+        yield server
+
+
+@pytest.fixture
+def hooks(app, monkeypatch):
+    with HttpServer(status=200) as server:
+        configure(app, monkeypatch, WEBHOOK_URLS=[server.url + "/lucine"], WEBHOOK_SECRET=SECRET)
+        yield server
+
+
+def test_visitor_gets_a_confirmation_mail_with_number_due_time_and_resume_link(smtp, run_jobs, make):
+    chat = make.chat(language="en")
+    ticket, token = tickets.create_ticket_from_visitor("Lost my ticket", "EMAIL", email="ana@example.com",
+                                                       session_public_id=chat.public_id, now=NOW)
+    run_jobs()
+    [mail] = smtp.messages
+    assert mail["to"] == ["ana@example.com"] and ticket.number in mail["subject"]
+    assert ticket.number in mail["text"] and tickets.format_reply_by(ticket.due_at, "en") in mail["text"]
+    assert f"https://chat.example.com/demo?lucine_ticket={token}" in mail["text"]
+
+
+def test_whatsapp_ticket_confirmation_goes_through_twilio(twilio, run_jobs):
+    ticket, _ = tickets.create_ticket_from_visitor("Ciao", "WHATSAPP", phone="+39 333 1234567", now=NOW)
+    run_jobs()
+    [call] = twilio.requests
+    assert call["path"] == "/2010-04-01/Accounts/AC123/Messages.json"
+    assert call["headers"]["Authorization"].startswith("Basic ")
+    form = dict(urllib.parse.parse_qsl(call["body"].decode()))
+    assert form["To"] == "whatsapp:+393331234567" and form["From"] == "whatsapp:+14155238886"
+    assert ticket.number in form["Body"]
+
+
+def test_phone_ticket_confirmation_is_an_sms(twilio, run_jobs):
+    tickets.create_ticket_from_visitor("Ciao", "PHONE", phone="+393331234567", now=NOW)
+    run_jobs()
+    form = dict(urllib.parse.parse_qsl(twilio.requests[0]["body"].decode()))
+    assert form["To"] == "+393331234567" and form["From"] == "+15005550006"
+
+
+def test_a_public_note_is_mailed_to_the_visitor_and_a_private_one_is_not(smtp, run_jobs, operator):
+    ticket, _ = tickets.create_ticket_from_visitor("Rimborso?", "EMAIL", email="ana@example.com", now=NOW)
+    run_jobs()
+    ticket_desk.add_note(ticket.id, operator, "solo per noi")
+    ticket_desk.add_note(ticket.id, operator, "Il rimborso è partito.", is_public=True)
+    run_jobs()
+    assert len(smtp.messages) == 2 and "Il rimborso è partito." in smtp.messages[1]["text"]
+
+
+def test_a_breached_ticket_alerts_the_admins_by_mail(smtp, run_jobs):
+    ticket, _ = tickets.create_ticket_from_visitor("Aiuto", "EMAIL", email="ana@example.com",
+                                                   now=NOW - timedelta(days=2))
+    run_jobs()
+    timeouts.sweep(NOW)
+    run_jobs()
+    alert = smtp.messages[-1]
+    assert sorted(alert["to"]) == ["boss@example.com", "ops@example.com"] and ticket.number in alert["subject"]
+
+
+def test_unconfigured_channels_send_nothing_and_raise_nothing(app, run_jobs):
+    ticket, token = tickets.create_ticket_from_visitor("Ciao", "EMAIL", email="ana@example.com", now=NOW)
+    run_jobs()
+    assert notify.send_ticket_confirmation(ticket.id, token) is None
+    assert notify.send_breach_alert(ticket.id) is None
+    assert not notifications.email_notifier().enabled
+
+
+def test_a_refusing_twilio_raises_so_the_job_is_retried(app, monkeypatch):
+    with HttpServer(status=500) as server:
+        configure(app, monkeypatch, TWILIO_ACCOUNT_SID="AC1", TWILIO_AUTH_TOKEN="t", TWILIO_WHATSAPP_FROM="+1415",
+                  TWILIO_API_BASE=server.url)
+        ticket, token = tickets.create_ticket_from_visitor("Ciao", "WHATSAPP", phone="+393331234567", now=NOW)
+        with pytest.raises(DeliveryError):
+            notify.send_ticket_confirmation(ticket.id, token)
+    assert notify.send_ticket_confirmation.job_options.retries >= 3
+
+
+def test_an_unreachable_smtp_server_raises_delivery_error(app):
+    notifier = SmtpNotifier({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": 1, "MAIL_FROM": "a@b.test"})
+    with pytest.raises(DeliveryError):
+        notifier.send("x@example.com", "s", "t")
+
+
+def verified_events(server):
+    received = []
+    for call in server.requests:
+        expected = "sha256=" + hmac.new(SECRET.encode(), call["body"], hashlib.sha256).hexdigest()
+        assert hmac.compare_digest(call["headers"]["X-Lucine-Signature"], expected)
+        received.append(json.loads(call["body"]))
+    return received
+
+
+def test_committed_ticket_events_reach_the_webhook_signed(hooks, run_jobs, make):
+    chat = make.chat()
+    ticket, _ = tickets.create_ticket_from_visitor("Ciao", "EMAIL", email="ana@example.com",
+                                                   session_public_id=chat.public_id, now=NOW)
+    run_jobs()
+    received = verified_events(hooks)
+    created = [e for e in received if e["event"] == "ticket_created"]
+    assert created and created[0]["data"]["ticketNumber"] == ticket.number
+    assert created[0]["data"]["sessionId"] == chat.public_id and created[0]["timestamp"].endswith("Z")
+    assert "ana@example.com" not in json.dumps(received)
+
+
+def test_rolled_back_events_never_reach_the_webhook(hooks, run_jobs, make):
+    events.record("chat_resolved", make.chat())
+    db.session.rollback()
+    run_jobs()
+    assert hooks.requests == []
+
+
+def test_operator_events_are_not_webhooks(hooks, run_jobs, operator):
+    events.record("operator_login", None, operator_id=operator.id)
+    db.session.commit()
+    run_jobs()
+    assert hooks.requests == []
+
+
+def test_signature_is_hmac_sha256_of_the_raw_body():
+    body = b'{"event":"chat_started"}'
+    assert webhooks.sign(body, "k") == "sha256=" + hmac.new(b"k", body, hashlib.sha256).hexdigest()
+
+
+def test_a_failing_webhook_receiver_never_breaks_the_use_case(app, monkeypatch, run_jobs):
+    with HttpServer(status=500) as server:
+        configure(app, monkeypatch, WEBHOOK_URLS=[server.url], WEBHOOK_SECRET=SECRET)
+        ticket, _ = tickets.create_ticket_from_visitor("Ciao", "EMAIL", email="ana@example.com", now=NOW)
+        run_jobs()
+        assert server.requests and db.session.get(type(ticket), ticket.id).number == ticket.number
