@@ -73,6 +73,10 @@ def register_blueprints(app):
 
     for module in (analytics, health, openapi, tickets, pages, views):
         app.register_blueprint(module.bp)
+    from .api import automated_texts, canned_replies, chat_management, operators
+
+    for module in (operators, chat_management, automated_texts, canned_replies):
+        app.register_blueprint(module.bp)
 
 
 def register_error_handlers(app):

@@ -17,6 +17,7 @@ from . import automated_texts, events, state_machine
 
 CLAIMABLE_STATUSES = (ChatStatus.ACTIVE, ChatStatus.IDLE, ChatStatus.WAITING_OPERATOR)
 OPERATOR_SIDE_STATUSES = (ChatStatus.WITH_OPERATOR, ChatStatus.WAITING_CLIENT)
+REQUEUED_REASON = "operator_requeued"
 
 
 class ChatAlreadyTaken(Conflict):
@@ -183,16 +184,30 @@ def drain_queue(now=None, operator=None):
     assigned = []
     for entry in waiting_entries(limit=capacity() * max(online_count(), 1)):
         session = db.session.get(ChatSession, entry.session_id)
+        skipped = dropped_by(entry)
+        if operator is not None and operator.id == skipped:
+            continue
         try:
             if operator is not None:
                 messages = assign(session, operator, now, "queue", require_online=True)
             else:
-                messages = assign_to_first_available(session, now, "queue")
+                messages = assign_to_first_available(session, now, "queue", exclude_id=skipped)
         except OperatorAtCapacity:
             break
         except (ChatAlreadyTaken, OperatorUnavailable):
             continue
         if messages is None:
-            break
+            if skipped is None:
+                break
+            continue
         assigned.append(session)
     return assigned
+
+
+def dropped_by(entry):
+    """The operator who let a requeued chat go unanswered: the queue does not hand it straight back."""
+    if entry.reason != REQUEUED_REASON:
+        return None
+    return db.session.query(OperatorChat.operator_id).filter(
+        OperatorChat.session_id == entry.session_id, OperatorChat.end_reason == REQUEUED_REASON
+    ).order_by(OperatorChat.id.desc()).limit(1).scalar()

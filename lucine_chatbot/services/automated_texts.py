@@ -6,6 +6,7 @@ import string
 from functools import lru_cache
 from importlib import resources
 
+from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..models import AutomatedText
 
@@ -57,3 +58,54 @@ def seed_defaults():
                 db.session.add(AutomatedText(key=key, language=language, text=entry[language]))
                 added += 1
     return added
+
+
+class UnknownText(NotFound):
+    message = "No automated text with this key and language."
+
+
+def list_texts(key=None, language=None):
+    """Every key × language: the stored text, else the shipped default (so editors see all of them)."""
+    stored = {(row.key, row.language): row for row in db.session.query(AutomatedText)}
+    items = []
+    for text_key in sorted(defaults()):
+        for lang in LANGUAGES:
+            if (key and text_key != key) or (language and lang != language):
+                continue
+            row = stored.get((text_key, lang))
+            text = row.text if row else defaults()[text_key].get(lang) or defaults()[text_key][FALLBACK_LANGUAGE]
+            items.append({"key": text_key, "language": lang, "text": text,
+                          "placeholders": placeholders_of(text_key), "updated_at": row.updated_at if row else None})
+    return items
+
+
+def check_placeholders(key, text):
+    """422 unless the text uses every placeholder of its key and no other."""
+    try:
+        used = set(placeholders_in(text))
+    except ValueError:
+        raise ValidationError("Braces must pair up as {placeholder}.", fields={"text": "unbalanced braces"}) from None
+    expected = set(placeholders_of(key))
+    problems = []
+    if expected - used:
+        problems.append("missing " + ", ".join(f"{{{name}}}" for name in sorted(expected - used)))
+    if used - expected:
+        problems.append("unknown " + ", ".join(f"{{{name}}}" for name in sorted(used - expected)))
+    if problems:
+        raise ValidationError(f"Placeholders: {'; '.join(problems)}.", fields={"text": "; ".join(problems)})
+
+
+def save_text(key, language, text, operator_id=None):
+    """Admin edit of one text; validated, upserted, committed."""
+    if key not in defaults() or language not in LANGUAGES:
+        raise UnknownText()
+    check_placeholders(key, text)
+    row = db.session.query(AutomatedText).filter_by(key=key, language=language).first()
+    if row is None:
+        row = AutomatedText(key=key, language=language, text=text)
+        db.session.add(row)
+    row.text = text
+    row.updated_by_id = operator_id
+    db.session.commit()
+    return {"key": key, "language": language, "text": row.text, "placeholders": placeholders_of(key),
+            "updated_at": row.updated_at}

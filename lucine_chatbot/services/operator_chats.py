@@ -5,7 +5,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from ..errors import Conflict, Forbidden, NotFound
+from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..extensions import db
 from ..models import (ChatSession, ChatStatus, InternalNote, Message, Operator, OperatorChat, QueueEntry,
                       QueueStatus, Sender, utcnow)
@@ -64,6 +64,9 @@ def take_chat(operator_id, public_id, now=None):
 def send_message(operator_id, public_id, text, now=None):
     """An OPERATOR message from the owner (or an admin); records the first response of the stint."""
     now = now or utcnow()
+    limit = current_app.config["MAX_MESSAGE_LENGTH"]
+    if len(text) > limit:
+        raise ValidationError(f"A message has at most {limit} characters.", fields={"message": "too long"})
     operator = get_operator(operator_id)
     session = get_chat(public_id)
     ensure_open(session)
@@ -139,22 +142,34 @@ def requeue_unanswered(now):
               .filter(OperatorChat.ended_at.is_(None), OperatorChat.first_response_at.is_(None),
                       OperatorChat.assigned_at < cutoff, ChatSession.status == ChatStatus.WITH_OPERATOR)
               .order_by(OperatorChat.id).limit(200).with_for_update(of=ChatSession, skip_locked=True).all())
+    seconds = current_app.config["OPERATOR_REPLY_TIMEOUT_SECONDS"]
     for stint in stints:
-        requeue(db.session.get(ChatSession, stint.session_id), stint.operator_id, now)
+        silent = db.session.get(Operator, stint.operator_id) if stint.operator_id else None
+        name = silent.display_name if silent else "L'operatore"
+        requeue(db.session.get(ChatSession, stint.session_id), stint.operator_id, now,
+                note=f"{name} non ha risposto entro {seconds} s: chat rimessa in coda.")
     return len(stints)
 
 
-def requeue(session, silent_operator_id, now):
-    silent = db.session.get(Operator, silent_operator_id) if silent_operator_id else None
-    assignment.end_stint(session, now, "no_reply")
-    seconds = current_app.config["OPERATOR_REPLY_TIMEOUT_SECONDS"]
-    name = silent.display_name if silent else "L'operatore"
-    db.session.add(InternalNote(session_id=session.id, operator_id=None, created_at=now,
-                                content=f"{name} non ha risposto entro {seconds} s: chat rimessa in coda."))
+def release_chats_of(operator, now=None, reason="operator_deactivated"):
+    """An operator who can no longer work hands every open chat back (deactivation)."""
+    now = now or utcnow()
+    sessions = db.session.query(ChatSession).filter(
+        ChatSession.operator_id == operator.id,
+        ChatSession.status.in_(assignment.OPERATOR_SIDE_STATUSES)).with_for_update().all()
+    for session in sessions:
+        requeue(session, operator.id, now, note=f"{operator.display_name} non è più attivo: chat rimessa in coda.")
+    return len(sessions)
+
+
+def requeue(session, previous_operator_id, now, note):
+    """End the stint, note why, tell the visitor, then give the chat to someone else or queue it first."""
+    assignment.end_stint(session, now, assignment.REQUEUED_REASON)
+    db.session.add(InternalNote(session_id=session.id, operator_id=None, created_at=now, content=note))
     system_message(session, "operator_requeued", now)
+    state_machine.change_status(session, ChatStatus.WAITING_OPERATOR, reason=assignment.REQUEUED_REASON, now=now)
     db.session.flush()
-    if assignment.assign_to_first_available(session, now, via="requeue", exclude_id=silent_operator_id):
+    if assignment.assign_to_first_available(session, now, via="requeue", exclude_id=previous_operator_id):
         return
-    db.session.add(QueueEntry(session_id=session.id, priority=REQUEUE_PRIORITY, reason="operator_no_reply",
-                              enqueued_at=now))
-    state_machine.change_status(session, ChatStatus.WAITING_OPERATOR, reason="operator_no_reply", now=now)
+    db.session.add(QueueEntry(session_id=session.id, priority=REQUEUE_PRIORITY,
+                              reason=assignment.REQUEUED_REASON, enqueued_at=now))

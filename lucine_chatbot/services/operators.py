@@ -2,9 +2,11 @@
 import bcrypt
 from flask import current_app
 
-from ..errors import Conflict, ValidationError
+from ..errors import Conflict, NotFound, ValidationError
 from ..extensions import db
 from ..models import Operator, Role
+from . import operator_chats
+from .assignment import open_counts_subquery
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -52,3 +54,63 @@ def ensure_admin(username, password):
     if existing:
         return existing, False
     return create_operator(username, password, name="Admin", role=Role.ADMIN, display_name="Admin"), True
+
+
+class EmailTaken(Conflict):
+    message = "Another operator already uses this email."
+
+
+def list_operators():
+    """Every operator with their open chat count: [(operator, open_chats)], by username."""
+    counts = open_counts_subquery()
+    rows = db.session.query(Operator, db.func.coalesce(counts.c.n, 0)).outerjoin(
+        counts, counts.c.operator_id == Operator.id).order_by(Operator.username).all()
+    return [(operator, open_chats) for operator, open_chats in rows]
+
+
+def get_operator(operator_id):
+    operator = db.session.get(Operator, operator_id)
+    if operator is None:
+        raise NotFound("No operator with this id.")
+    return operator
+
+
+def ensure_email_free(email, operator_id=None):
+    if not email:
+        return
+    query = db.session.query(Operator.id).filter(db.func.lower(Operator.email) == email.lower())
+    if operator_id is not None:
+        query = query.filter(Operator.id != operator_id)
+    if query.first():
+        raise EmailTaken()
+
+
+def add_operator(username, password, name, email=None, role=Role.OPERATOR, display_name=None):
+    """Admin creates an account; commits."""
+    ensure_email_free(email)
+    operator = create_operator(username, password, name=name, email=email, role=role, display_name=display_name)
+    db.session.commit()
+    return operator
+
+
+def update_operator(operator_id, changes, now=None):
+    """Admin edits name, displayName, role, isActive or password; deactivation frees their chats. Commits."""
+    operator = get_operator(operator_id)
+    if "password" in changes:
+        validate_password(changes["password"])
+        operator.password_hash = hash_password(changes["password"])
+    for field in ("name", "display_name", "email"):
+        if field in changes:
+            if field == "email":
+                ensure_email_free(changes["email"], operator.id)
+            setattr(operator, field, changes[field])
+    if "role" in changes:
+        operator.role = Role(changes["role"])
+    if changes.get("is_active") is False and operator.is_active:
+        operator.is_active = False
+        operator.is_online = False
+        operator_chats.release_chats_of(operator, now, reason="operator_deactivated")
+    elif changes.get("is_active") is True:
+        operator.is_active = True
+    db.session.commit()
+    return operator

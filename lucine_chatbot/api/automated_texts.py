@@ -1,0 +1,27 @@
+"""`/api/automated-texts`: the texts the system writes to visitors; operators read, admins edit."""
+from flask import Blueprint
+from flask_jwt_extended import current_user
+
+from ..schemas import validate
+from ..schemas.automated_texts import AutomatedTextQuery, SaveTextBody, automated_text_out
+from ..security import admin_required, operator_required
+from ..services import automated_texts
+
+bp = Blueprint("automated_texts", __name__, url_prefix="/api/automated-texts")
+
+
+@bp.get("")
+@operator_required
+@validate(query=AutomatedTextQuery)
+def list_automated_texts(query):
+    """Every text key in it/en/de (stored edit or shipped default), with its placeholders."""
+    items = automated_texts.list_texts(query.key, query.language)
+    return {"texts": [automated_text_out(item) for item in items]}
+
+
+@bp.put("/<key>/<language>")
+@admin_required
+@validate(body=SaveTextBody)
+def save_automated_text(key, language, body):
+    """Replace one text (admins); 422 when a placeholder is missing or unknown."""
+    return automated_text_out(automated_texts.save_text(key, language, body.text, current_user.id))

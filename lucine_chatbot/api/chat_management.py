@@ -1,0 +1,56 @@
+"""`/api/chat-management`: status, notes, audited history, the live lists and chat-to-ticket (operators)."""
+from flask import Blueprint
+from flask_jwt_extended import current_user
+
+from ..extensions import client_address
+from ..schemas import validate
+from ..schemas.chat_management import (ActiveChatsQuery, AddNoteBody, CreateTicketBody, UpdateStatusBody,
+                                       active_chat_out, history_out, note_out)
+from ..security import operator_required
+from ..services import chat_management
+from ..services.tickets import ticket_out
+
+bp = Blueprint("chat_management", __name__, url_prefix="/api/chat-management")
+
+
+@bp.post("/update-status")
+@operator_required
+@validate(body=UpdateStatusBody)
+def update_status(body):
+    """Change a chat's status; 409 when the state machine forbids it."""
+    session, previous = chat_management.update_status(current_user.id, body.session_id, body.status, body.notes)
+    return {"sessionId": session.public_id, "status": str(session.status), "previousStatus": str(previous)}
+
+
+@bp.post("/add-note")
+@operator_required
+@validate(body=AddNoteBody, status=201)
+def add_note(body):
+    """Add an internal note; visitors never see it."""
+    return {"note": note_out(chat_management.add_note(current_user.id, body.session_id, body.content))}, 201
+
+
+@bp.get("/history/<session_id>")
+@operator_required
+def get_history(session_id):
+    """A chat's messages, notes, operators and tickets; the read is audited."""
+    return history_out(chat_management.history(current_user.id, session_id, client_address()), ticket_out)
+
+
+@bp.get("/active-chats")
+@operator_required
+@validate(query=ActiveChatsQuery)
+def list_active_chats(query):
+    """Open chats by filter (assigned to me, in the queue, waiting for the visitor, all) with counts."""
+    chats, counts = chat_management.active_chats(current_user.id, query.filter)
+    return {"chats": [active_chat_out(chat) for chat in chats], "counts": counts}
+
+
+@bp.post("/create-ticket")
+@operator_required
+@validate(body=CreateTicketBody, status=201)
+def create_ticket(body):
+    """Turn a chat into a ticket with its last messages; the chat becomes RESOLVED."""
+    fields = body.model_dump(exclude={"session_id", "subject"}, exclude_none=True)
+    ticket = chat_management.create_ticket(current_user.id, body.session_id, body.subject, **fields)
+    return {"ticket": ticket_out(ticket)}, 201

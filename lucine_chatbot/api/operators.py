@@ -1,0 +1,125 @@
+"""`/api/operators`: sign-in, availability, the queue, taking and answering chats, admin management."""
+from flask import Blueprint, current_app, request
+from flask_jwt_extended import current_user, get_jwt
+
+from ..extensions import client_address, limiter
+from ..schemas import validate
+from ..schemas.common import operator_out
+from ..schemas.operators import (AuditQuery, CreateOperatorBody, LoginBody, SendMessageBody, StatusBody,
+                                 TakeChatBody, TransferBody, UpdateOperatorBody, audit_out, operator_admin_out,
+                                 pending_out, sent_message_out)
+from ..security import admin_required, operator_required
+from ..services import auth, operator_chats, operators
+
+bp = Blueprint("operators", __name__, url_prefix="/api/operators")
+
+
+def login_key():
+    """Client IP + username: a slow guesser of one account is stopped without locking out the office."""
+    body = request.get_json(silent=True) if request.is_json else None
+    username = body.get("username") if isinstance(body, dict) else None
+    return f"login:{client_address()}:{str(username or '').strip().lower()[:64]}"
+
+
+@bp.post("/login")
+@limiter.limit(lambda: current_app.config["RATE_LIMIT_LOGIN"], key_func=login_key)
+@limiter.limit(lambda: current_app.config["RATE_LIMIT_LOGIN_IP"])
+@validate(body=LoginBody)
+def login(body):
+    """Exchange username and password for an 8-hour token; 401 for any bad credential."""
+    token, operator = auth.login(body.username, body.password, ip_address=client_address())
+    expires = int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds())
+    return {"token": token, "expiresIn": expires, "operator": operator_out(operator)}
+
+
+@bp.post("/logout")
+@operator_required
+@validate()
+def logout():
+    """Revoke the token in use and go offline."""
+    auth.logout(current_user, get_jwt())
+    return "", 204
+
+
+@bp.get("/me")
+@operator_required
+def get_me():
+    """The signed-in operator."""
+    return operator_out(current_user)
+
+
+@bp.post("/status")
+@operator_required
+@validate(body=StatusBody)
+def set_status(body):
+    """Go online (taking waiting chats up to capacity) or offline."""
+    return operator_out(auth.set_online(current_user, body.is_online))
+
+
+@bp.get("/pending-chats")
+@operator_required
+def list_pending_chats():
+    """The queue, in the order it is served."""
+    return {"chats": [pending_out(chat) for chat in operator_chats.pending_chats()]}
+
+
+@bp.post("/take-chat")
+@operator_required
+@validate(body=TakeChatBody)
+def take_chat(body):
+    """Take a waiting chat; 409 when someone else has it, it is closed, or you are at capacity."""
+    session = operator_chats.take_chat(current_user.id, body.session_id)
+    return {"sessionId": session.public_id, "status": str(session.status), "operator": operator_out(current_user)}
+
+
+@bp.post("/send-message")
+@operator_required
+@validate(body=SendMessageBody, status=201)
+def send_message(body):
+    """Reply to the visitor of a chat you handle (admins: any chat)."""
+    return sent_message_out(operator_chats.send_message(current_user.id, body.session_id, body.message)), 201
+
+
+@bp.post("/transfer")
+@operator_required
+@validate(body=TransferBody)
+def transfer_chat(body):
+    """Hand your chat to another online operator with room."""
+    session = operator_chats.transfer_chat(current_user.id, body.session_id, body.to_operator_id, body.reason)
+    return {"sessionId": session.public_id, "status": str(session.status), "operator": operator_out(session.operator)}
+
+
+@bp.get("")
+@admin_required
+def list_operators():
+    """Every operator account with its open chats (admins)."""
+    return {"operators": [operator_admin_out(op, n) for op, n in operators.list_operators()]}
+
+
+@bp.post("")
+@admin_required
+@validate(body=CreateOperatorBody, status=201)
+def create_operator(body):
+    """Create an operator or admin account (admins)."""
+    operator = operators.add_operator(body.username, body.password, body.name, email=body.email, role=body.role,
+                                      display_name=body.display_name)
+    return {"operator": operator_admin_out(operator, 0)}, 201
+
+
+@bp.patch("/<int:operator_id>")
+@admin_required
+@validate(body=UpdateOperatorBody)
+def update_operator(operator_id, body):
+    """Edit, deactivate or reset the password of an account (admins); deactivation applies at once."""
+    operator = operators.update_operator(operator_id, body.model_dump(exclude_unset=True))
+    return {"operator": operator_admin_out(operator)}
+
+
+@bp.get("/audit")
+@admin_required
+@validate(query=AuditQuery)
+def list_audit(query):
+    """Who read which conversation, newest first (admins)."""
+    entries, total = auth.audit_entries(query.page, query.per_page, query.operator_id, query.session_id)
+    return {"entries": [audit_out(e) for e in entries], "total": total, "page": query.page,
+            "perPage": query.per_page}

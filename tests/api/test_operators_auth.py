@@ -1,0 +1,126 @@
+"""Sign-in, sign-out, availability and admin management of operators over HTTP."""
+from lucine_chatbot.extensions import db
+from lucine_chatbot.models import AnalyticsEvent, ChatStatus, Operator, QueueEntry, RevokedToken
+from tests import factories
+
+
+def login(client, username, password=factories.DEFAULT_PASSWORD, ip="10.0.0.1"):
+    return client.post("/api/operators/login", json={"username": username, "password": password},
+                       environ_base={"REMOTE_ADDR": ip})
+
+
+def bearer(response):
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+def test_login_returns_an_eight_hour_token_and_the_public_operator(client, operator):
+    response = login(client, "op-test")
+    body = response.get_json()
+    assert response.status_code == 200 and body["expiresIn"] == 28800
+    assert body["operator"]["username"] == "op-test" and "passwordHash" not in body["operator"]
+    assert client.get("/api/operators/me", headers=bearer(response)).get_json()["id"] == operator.id
+    assert db.session.query(AnalyticsEvent).filter_by(type="operator_login").count() == 1
+
+
+def test_unknown_user_and_wrong_password_get_the_same_401(client, operator):
+    unknown = login(client, "nobody")
+    wrong = login(client, "op-test", "wrong-password")
+    assert unknown.status_code == wrong.status_code == 401
+    assert unknown.get_json() == wrong.get_json()
+
+
+def test_an_inactive_account_cannot_sign_in(client, make):
+    make.operator(username="gone", is_active=False)
+    assert login(client, "gone").status_code == 401
+
+
+def test_the_sixth_login_a_minute_for_one_username_is_rate_limited(client, operator):
+    codes = [login(client, "op-test", "wrong-password").status_code for _ in range(6)]
+    assert codes == [401] * 5 + [429]
+    assert login(client, "op-test", ip="10.0.0.2").status_code == 200  # another client is not locked out
+    assert login(client, "someone-else").status_code == 401  # nor another username from this client
+
+
+def test_one_ip_is_limited_across_usernames(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "RATE_LIMIT_LOGIN_IP", "3/minute")
+    codes = [login(client, f"user{n}").status_code for n in range(4)]
+    assert codes == [401, 401, 401, 429]
+
+
+def test_a_rate_limited_login_is_json_with_retry_after(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "RATE_LIMIT_LOGIN", "1/minute")
+    login(client, "x")
+    response = login(client, "x")
+    assert response.status_code == 429 and response.get_json()["error"]["code"] == "RATE_LIMITED"
+    assert response.headers["Retry-After"]
+
+
+def test_logout_revokes_the_token_and_takes_the_operator_offline(client, operator):
+    headers = bearer(login(client, "op-test"))
+    assert client.post("/api/operators/logout", headers=headers).status_code == 204
+    assert db.session.query(RevokedToken).count() == 1
+    assert db.session.get(Operator, operator.id).is_online is False
+    refused = client.get("/api/operators/me", headers=headers)
+    assert refused.status_code == 401 and "revoked" in refused.get_json()["error"]["message"]
+
+
+def test_going_online_takes_waiting_chats_up_to_capacity(client, make, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CHATS_PER_OPERATOR", 2)
+    op = make.operator(is_online=False)
+    chats = [make.chat(status="WAITING_OPERATOR") for _ in range(3)]
+    for chat in chats:
+        db.session.add(QueueEntry(session_id=chat.id))
+    db.session.flush()
+    response = client.post("/api/operators/status", json={"isOnline": True}, headers=factories.auth_headers(op))
+    assert response.status_code == 200 and response.get_json()["isOnline"] is True
+    assert [c.status for c in chats] == [ChatStatus.WITH_OPERATOR, ChatStatus.WITH_OPERATOR,
+                                         ChatStatus.WAITING_OPERATOR]
+
+
+def test_going_offline_keeps_current_chats(client, operator, operator_headers):
+    response = client.post("/api/operators/status", json={"isOnline": False}, headers=operator_headers)
+    assert response.get_json()["isOnline"] is False
+
+
+def test_admin_creates_lists_and_edits_operators(client, admin_headers):
+    created = client.post("/api/operators", headers=admin_headers, json={
+        "username": "maria", "email": "maria@example.test", "name": "Maria Rossi", "password": "lungapassword",
+        "role": "OPERATOR"})
+    assert created.status_code == 201
+    operator_id = created.get_json()["operator"]["id"]
+    listed = client.get("/api/operators", headers=admin_headers).get_json()["operators"]
+    assert "maria" in [op["username"] for op in listed] and all("passwordHash" not in op for op in listed)
+    edited = client.patch(f"/api/operators/{operator_id}", headers=admin_headers,
+                          json={"displayName": "Maria", "role": "ADMIN"})
+    assert edited.get_json()["operator"]["displayName"] == "Maria"
+    assert edited.get_json()["operator"]["role"] == "ADMIN"
+
+
+def test_creating_a_duplicate_username_is_409_and_a_short_password_422(client, admin_headers, operator):
+    duplicate = client.post("/api/operators", headers=admin_headers,
+                            json={"username": "op-test", "name": "X", "password": "lungapassword"})
+    short = client.post("/api/operators", headers=admin_headers,
+                        json={"username": "fresh", "name": "X", "password": "short"})
+    assert duplicate.status_code == 409 and short.status_code == 422
+
+
+def test_deactivation_refuses_the_operators_next_request_and_frees_their_chats(client, admin_headers, make):
+    op = make.operator(is_online=True)
+    headers = factories.auth_headers(op)
+    chat = make.chat(status="WAITING_OPERATOR")
+    client.post("/api/operators/take-chat", json={"sessionId": chat.public_id}, headers=headers)
+    assert client.patch(f"/api/operators/{op.id}", headers=admin_headers,
+                        json={"isActive": False}).status_code == 200
+    assert client.get("/api/operators/me", headers=headers).status_code == 401
+    assert chat.status == ChatStatus.WAITING_OPERATOR and chat.operator_id is None
+    assert login(client, op.username).status_code == 401
+
+
+def test_password_reset_replaces_the_old_password(client, admin_headers, operator):
+    client.patch(f"/api/operators/{operator.id}", headers=admin_headers, json={"password": "brand-new-secret"})
+    assert login(client, "op-test").status_code == 401
+    assert login(client, "op-test", "brand-new-secret").status_code == 200
+
+
+def test_editing_an_unknown_operator_is_404(client, admin_headers):
+    assert client.patch("/api/operators/999999", headers=admin_headers, json={"name": "X"}).status_code == 404
