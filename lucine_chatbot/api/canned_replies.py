@@ -1,6 +1,7 @@
 """`/api/canned-replies`: operators read them, admins write them."""
 from flask import Blueprint
 
+from . import no_content
 from ..schemas import validate
 from ..schemas.canned_replies import (CannedReplyQuery, CreateCannedReplyBody, UpdateCannedReplyBody,
                                       canned_reply_out)
@@ -37,8 +38,8 @@ def update_canned_reply(reply_id, body):
 
 @bp.delete("/<int:reply_id>")
 @admin_required
-@validate()
+@validate(status=204)
 def delete_canned_reply(reply_id):
     """Remove a canned reply (admins)."""
     canned_replies.delete_reply(reply_id)
-    return "", 204
+    return no_content()

@@ -3,6 +3,7 @@ from flask import Blueprint, current_app, request
 from flask_jwt_extended import current_user, get_jwt
 
 from ..extensions import client_address, limiter
+from . import no_content
 from ..schemas import validate
 from ..schemas.common import operator_out
 from ..schemas.operators import (AuditQuery, CreateOperatorBody, LoginBody, SendMessageBody, StatusBody,
@@ -34,11 +35,11 @@ def login(body):
 
 @bp.post("/logout")
 @operator_required
-@validate()
+@validate(status=204)
 def logout():
     """Revoke the token in use and go offline."""
     auth.logout(current_user, get_jwt())
-    return "", 204
+    return no_content()
 
 
 @bp.get("/me")
