@@ -14,9 +14,14 @@ class PeriodicJob:
         return {"func": self.func, "interval": self.interval, "timeout": self.timeout, "queue": self.queue}
 
 
+RETENTION_INTERVAL_SECONDS = 24 * 3600
+
+
 def periodic_jobs(config):
-    """The schedule of this configuration (SPEC §1: the sweep every SWEEP_INTERVAL_SECONDS)."""
+    """The schedule of this configuration (SPEC §1: the sweep every SWEEP_INTERVAL_SECONDS, retention daily)."""
     return [
         PeriodicJob("sweep", "lucine_chatbot.jobs.sweep:run_sweep",
                     interval=config["SWEEP_INTERVAL_SECONDS"], timeout=max(30, config["SWEEP_INTERVAL_SECONDS"])),
+        PeriodicJob("retention", "lucine_chatbot.jobs.retention:run_retention",
+                    interval=RETENTION_INTERVAL_SECONDS, timeout=900),
     ]
