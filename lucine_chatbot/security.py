@@ -78,7 +78,10 @@ def init_jwt(app):
 
     @jwt.user_lookup_loader
     def load_operator(_header, payload):
-        return db.session.get(Operator, int(payload["sub"]))
+        operator_id = str(payload.get("sub", ""))
+        if not operator_id.isdecimal() or int(operator_id) > 2**31 - 1:
+            return None  # the user_lookup_error_loader turns this into a 401
+        return db.session.get(Operator, int(operator_id))
 
     @jwt.user_lookup_error_loader
     def unknown_operator(_header, _payload):
