@@ -99,10 +99,26 @@ def handle_http_exception(error):
     return error_response(status, HTTP_CODES.get(status, "ERROR"), message, headers=headers)
 
 
+def database_unreachable(error):
+    """The database went away under this request (restart, failover, network): retry, don't report a bug."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    return isinstance(error, OperationalError) or (isinstance(error, DBAPIError) and error.connection_invalidated)
+
+
 def handle_unexpected_error(error):
     from .extensions import db
 
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except Exception:  # the connection may already be gone; the pool replaces it (pool_pre_ping)
+        logger.warning("rollback after an error failed", exc_info=True)
+    if database_unreachable(error):
+        logger.error("database unavailable on %s %s: %s", request.method, request.path, error.orig)
+        if wants_json():
+            return error_response(503, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable. "
+                                  "Please try again in a moment.", headers={"Retry-After": "5"})
+        return render_template("errors/error.html", status=503, title="Service Unavailable"), 503
     logger.exception("unhandled error on %s %s", request.method, request.path)
     if not wants_json():
         return render_template("errors/error.html", status=500, title="Internal Server Error"), 500
