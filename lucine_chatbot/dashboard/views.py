@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from flask_jwt_extended import create_access_token, get_jwt, set_access_cookies, unset_jwt_cookies
 
 from ..extensions import limiter
+from ..services import ticket_desk
 from ..services.state_machine import TRANSITIONS
 from .auth import authenticate, form_session, sign_out, signed_in_operator
 
@@ -108,7 +109,8 @@ def show_archive():
 @bp.get("/tickets")
 @operator_page()
 def show_tickets():
-    return render_template("dashboard/tickets.html", page="tickets")
+    transitions = {str(k): sorted(str(s) for s in v) for k, v in ticket_desk.TRANSITIONS.items()}
+    return render_template("dashboard/tickets.html", page="tickets", transitions=transitions)
 
 
 @bp.get("/analytics")

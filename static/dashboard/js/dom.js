@@ -67,7 +67,6 @@ export const TICKET_STATUS = {
   CLOSED: "Chiuso", ESCALATED: "Scaduto SLA",
 };
 export const PRIORITY = { LOW: "Bassa", MEDIUM: "Media", HIGH: "Alta", URGENT: "Urgente" };
-export const QUEUE_PRIORITY = ["Bassa", "Normale", "Alta", "Urgente"];
 export const LANGUAGE = { it: "Italiano", en: "English", de: "Deutsch" };
 
 export function tag(value, label, extra = "") {
@@ -111,8 +110,23 @@ export function syncList(container, items, keyOf, render, { freshKeys = [] } = {
 export function sinceCell(iso, prefix = "") {
   return h("span", { "data-since": iso || "", "data-prefix": prefix, text: prefix + since(iso) });
 }
+// SLA countdowns: <span data-due="iso">, red once overdue, amber in the last hour.
+export function dueCell(iso) {
+  const node = h("span", { "data-due": iso || "" });
+  paintDue(node);
+  return node;
+}
+function paintDue(node) {
+  const due = node.dataset.due ? new Date(node.dataset.due).getTime() : null;
+  if (!due) { node.textContent = "—"; return; }
+  const left = (due - Date.now()) / 1000;
+  node.textContent = left < 0 ? `Scaduto da ${fmtDuration(-left)}` : `Tra ${fmtDuration(left)}`;
+  node.classList.toggle("overdue", left < 0);
+  node.classList.toggle("due-soon", left >= 0 && left < 3600);
+}
 setInterval(() => {
   $$("[data-since]").forEach((node) => {
     if (node.dataset.since) node.textContent = (node.dataset.prefix || "") + since(node.dataset.since);
   });
+  $$("[data-due]").forEach(paintDue);
 }, 1000);

@@ -1,12 +1,13 @@
 // Home: the queue (shared by the shell's watcher) and the operator's chats with per-filter counts.
 import { api, poll } from "./api.js";
-import { $, $$, QUEUE_PRIORITY, LANGUAGE, STATUS, empty, failure, h, lastText, operatorName, replace, shortId,
+import { $, $$, PRIORITY, LANGUAGE, STATUS, empty, failure, h, lastText, operatorName, replace, shortId,
   sinceCell, syncList, tag } from "./dom.js";
 import { queueState } from "./shell.js";
 import { withBusy } from "./ui.js";
 
 const queueBox = $("[data-queue-list]");
 const chatBox = $("[data-chat-list]");
+const PRIORITIES = ["LOW", "MEDIUM", "HIGH", "URGENT"];
 let filter = "assigned";
 
 const chatUrl = (id) => `/dashboard/chats/${encodeURIComponent(id)}`;
@@ -24,7 +25,7 @@ export async function takeChat(sessionId, button) {
 }
 
 function queueRow(chat) {
-  const priority = Number(chat.priority ?? 1);
+  const priority = typeof chat.priority === "number" ? PRIORITIES[chat.priority] : chat.priority || "MEDIUM";
   const take = h("button", { type: "button", class: "btn btn-primary btn-sm", text: "Prendi in carico" });
   take.addEventListener("click", () => takeChat(chat.sessionId, take));
   return h("li", { class: "row", "data-session-id": chat.sessionId },
@@ -32,7 +33,7 @@ function queueRow(chat) {
       h("div", { class: "row-title" },
         h("span", { class: "position", title: "Posizione in coda", text: chat.queuePosition ?? "–" }),
         h("a", { href: chatUrl(chat.sessionId), class: "mono", text: shortId(chat.sessionId) }),
-        priority >= 2 ? tag(priority >= 3 ? "URGENT" : "HIGH", QUEUE_PRIORITY[priority] || "Alta") : null,
+        ["HIGH", "URGENT"].includes(priority) ? tag(priority, PRIORITY[priority]) : null,
         chat.language ? tag("lang", chat.language, "tag-lang") : null),
       h("div", { class: "row-text", text: lastText(chat.lastMessage) || "Nessun messaggio" }),
       h("div", { class: "row-meta" },
