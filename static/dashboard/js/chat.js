@@ -1,36 +1,19 @@
 // Chat page: the whole conversation kept live, take, reply (with /shortcut canned replies), notes,
 // status (only the transitions the state machine allows), transfer and ticket.
 import { api, poll } from "./api.js";
-import { $, LANGUAGE, STATUS, empty, failure, fmtDateTime, fmtTime, h, operatorName, replace, tag } from "./dom.js";
+import { $, LANGUAGE, STATUS, empty, failure, fmtDateTime, h, operatorName, replace, tag } from "./dom.js";
 import { me } from "./shell.js";
 import { toast, withBusy } from "./ui.js";
 import { setupCanned } from "./canned.js";
+import { messageNode } from "./transcript.js";
 
 const root = $("[data-chat-page]");
 const sessionId = root.dataset.sessionId;
 const TRANSITIONS = JSON.parse(root.dataset.transitions);
 const CLOSED = ["RESOLVED", "NOT_RESOLVED", "CANCELLED", "ENDED"];
-const WHO = { USER: "Visitatore", BOT: "Assistente AI", OPERATOR: "Operatore", SYSTEM: "Sistema" };
 const transcript = $("[data-transcript]");
 const replyInput = $('[data-testid="reply-input"]');
 const state = { status: null, operator: null, language: null, lastId: 0, seen: new Set(), session: {}, queue: null };
-
-function sourcesOf(message) {
-  const sources = (message.metadata && message.metadata.sources) || [];
-  if (!sources.length) return null;
-  return h("div", { class: "msg-sources" }, "Fonti: ",
-    sources.map((source) => tag("source", typeof source === "string" ? source : source.title || `#${source.id}`)));
-}
-
-function messageNode(message) {
-  const meta = message.metadata || {};
-  const who = message.sender === "OPERATOR" ? meta.operatorName || WHO.OPERATOR : WHO[message.sender] || message.sender;
-  return h("div", { class: `msg msg-${message.sender}`, "data-message-id": message.id, "data-sender": message.sender },
-    h("div", { class: "msg-who" }, h("span", { text: who }), h("time", { datetime: message.timestamp, text: fmtTime(message.timestamp) }),
-      message.sender === "BOT" && meta.provider ? h("span", { text: meta.provider }) : null),
-    h("div", { class: "msg-body", text: message.message }),
-    message.sender === "BOT" ? sourcesOf(message) : null);
-}
 
 function addMessages(messages) {
   const fresh = (messages || []).filter((message) => !state.seen.has(message.id));

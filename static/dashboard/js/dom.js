@@ -107,8 +107,8 @@ export function syncList(container, items, keyOf, render, { freshKeys = [] } = {
 }
 
 // "3 min ago"-style cells tick by themselves: <span data-since="iso">.
-export function sinceCell(iso, prefix = "") {
-  return h("span", { "data-since": iso || "", "data-prefix": prefix, text: prefix + since(iso) });
+export function sinceCell(iso, prefix = "", suffix = "") {
+  return h("span", { "data-since": iso || "", "data-prefix": prefix, "data-suffix": suffix, text: prefix + since(iso) + suffix });
 }
 // SLA countdowns: <span data-due="iso">, red once overdue, amber in the last hour.
 export function dueCell(iso) {
@@ -126,7 +126,7 @@ function paintDue(node) {
 }
 setInterval(() => {
   $$("[data-since]").forEach((node) => {
-    if (node.dataset.since) node.textContent = (node.dataset.prefix || "") + since(node.dataset.since);
+    if (node.dataset.since) node.textContent = (node.dataset.prefix || "") + since(node.dataset.since) + (node.dataset.suffix || "");
   });
   $$("[data-due]").forEach(paintDue);
 }, 1000);
