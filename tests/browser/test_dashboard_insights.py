@@ -1,5 +1,6 @@
 """Overview, analytics and archive pages in real Chromium."""
 import pytest
+from playwright.sync_api import expect
 
 from lucine_chatbot.extensions import db
 from lucine_chatbot.services import events
@@ -51,7 +52,7 @@ def test_archive_searches_message_text_and_shows_visitor_text_as_text(page, scre
     page.locator("tr[data-session-id]").nth(1).wait_for()
     page.fill('input[name="q"]', "camper")
     page.get_by_role("button", name="Cerca").click()
-    page.wait_for_function("document.querySelectorAll('tr[data-session-id]').length === 1")
+    expect(page.locator("tr[data-session-id]")).to_have_count(1)
     row = page.locator(f'tr[data-session-id="{chat.public_id}"]')
     assert XSS in row.inner_text()
     assert page.locator("img[src='x']").count() == 0

@@ -3,6 +3,7 @@ status and priority; a visitor's text shows as text."""
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import ContactMethod, Ticket, TicketNote, TicketStatus, utcnow
@@ -34,7 +35,7 @@ def test_tickets_show_sla_timers_and_highlight_the_overdue_ones(page, screenshot
     assert overdue_row.locator(".overdue").inner_text().startswith("Scaduto da")
     assert page.locator("tr[data-ticket-id]").count() == 2
     page.select_option('select[name="priority"]', "LOW")
-    page.wait_for_function("document.querySelectorAll('tr[data-ticket-id]').length === 1")
+    expect(page.locator("tr[data-ticket-id]")).to_have_count(1)
     screenshot("tickets-filtered")
 
 
