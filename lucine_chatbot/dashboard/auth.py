@@ -1,16 +1,16 @@
-"""The dashboard's cookie session: who is signed in, signing in and out (the JWT lives in an HttpOnly cookie)."""
+"""The dashboard's cookie session: who is signed in, and signing in and out through the operators' auth service
+(the JWT lives in an HttpOnly cookie; plain HTML forms prove themselves with the double-submit CSRF value)."""
 import hmac
-from datetime import datetime, timezone
 
 from flask import current_app, request
 from flask_jwt_extended import decode_token, get_current_user, verify_jwt_in_request
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt.exceptions import PyJWTError
 
-from ..extensions import db
-from ..models import Operator, RevokedToken, utcnow
-from ..services import events
-from ..services.operators import check_password
+from ..errors import Unauthorized
+from ..extensions import client_address, db
+from ..models import Operator, RevokedToken
+from ..services import auth
 
 
 def signed_in_operator():
@@ -24,9 +24,9 @@ def signed_in_operator():
 
 
 def form_session(csrf_value):
-    """(operator, token) for a plain HTML form post whose hidden `csrf_token` matches the cookie's token.
+    """(operator, token) for a form post whose hidden `csrf_token` matches the cookie's token, else (None, None).
 
-    flask-jwt-extended only reads the CSRF value from a header, which a form cannot send.
+    flask-jwt-extended reads the CSRF value only from a header, which a plain form cannot send.
     """
     raw = request.cookies.get(current_app.config["JWT_ACCESS_COOKIE_NAME"])
     try:
@@ -38,23 +38,15 @@ def form_session(csrf_value):
     return db.session.get(Operator, int(token["sub"])), token
 
 
-def authenticate(username, password):
-    """The operator for these credentials, or None; the same answer for unknown user and wrong password."""
-    operator = db.session.query(Operator).filter_by(username=(username or "").strip()).first()
-    valid = operator is not None and check_password(password or "", operator.password_hash)
-    if not valid or not operator.is_active:
-        return None
-    events.record("operator_login", None, operator_id=operator.id, via="dashboard")
-    db.session.commit()
-    return operator
+def sign_in(username, password):
+    """(token, operator) for good credentials, else (None, None); the same answer for every bad credential."""
+    try:
+        return auth.login(username or "", password or "", ip_address=client_address())
+    except Unauthorized:
+        return None, None
 
 
 def sign_out(operator, token):
-    """Revoke the cookie's token and take the operator offline (API.md: logout → offline)."""
-    expires_at = datetime.fromtimestamp(token["exp"], tz=timezone.utc).replace(tzinfo=None)
-    if not db.session.query(RevokedToken.id).filter_by(jti=token["jti"]).first():
-        db.session.add(RevokedToken(jti=token["jti"], operator_id=operator.id, expires_at=expires_at,
-                                    revoked_at=utcnow()))
-    operator.is_online = False
-    events.record("operator_logout", None, operator_id=operator.id, via="dashboard")
-    db.session.commit()
+    """Revoke the cookie's token and take the operator offline; a second logout (another tab) is a no-op."""
+    if db.session.query(RevokedToken.id).filter_by(jti=token["jti"]).first() is None:
+        auth.logout(operator, token)

@@ -6,12 +6,12 @@ The session is the JWT in an HttpOnly, SameSite=Strict cookie; scripts send the 
 import functools
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
-from flask_jwt_extended import create_access_token, get_jwt, set_access_cookies, unset_jwt_cookies
+from flask_jwt_extended import get_jwt, set_access_cookies, unset_jwt_cookies
 
 from ..extensions import limiter
 from ..services import ticket_desk
 from ..services.state_machine import TRANSITIONS
-from .auth import authenticate, form_session, sign_out, signed_in_operator
+from .auth import form_session, sign_in, sign_out, signed_in_operator
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -61,12 +61,12 @@ def show_login():
 @bp.post("/login")
 @limiter.limit(lambda: current_app.config["RATE_LIMIT_LOGIN_IP"])
 def submit_login():
-    operator = authenticate(request.form.get("username"), request.form.get("password"))
-    if operator is None:
+    token, _operator = sign_in(request.form.get("username"), request.form.get("password"))
+    if token is None:
         return render_template("dashboard/login.html", error="Nome utente o password non validi.",
                                username=request.form.get("username", "")), 401
     response = redirect(safe_next(request.args.get("next")))
-    set_access_cookies(response, create_access_token(identity=operator))
+    set_access_cookies(response, token)
     return response
 
 

@@ -122,12 +122,3 @@ def screenshot(page):
 
     return take
 
-
-@pytest.fixture
-def operator_api_pending(app, console_errors):
-    """Until the operators API is on main, the dashboard's queue polls 404; expected only while it is missing."""
-    rules = {rule.rule for rule in app.url_map.iter_rules()}
-    if "/api/operators/pending-chats" not in rules:
-        console_errors.allow("/api/operators/pending-chats")
-    if "/api/chat-management/active-chats" not in rules:
-        console_errors.allow("/api/chat-management/active-chats")

@@ -5,7 +5,7 @@ from lucine_chatbot.extensions import db
 from lucine_chatbot.models import RevokedToken
 from tests import factories
 
-pytestmark = [pytest.mark.browser, pytest.mark.real_db, pytest.mark.usefixtures("operator_api_pending")]
+pytestmark = [pytest.mark.browser, pytest.mark.real_db]
 
 PASSWORD = factories.DEFAULT_PASSWORD
 

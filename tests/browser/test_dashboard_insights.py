@@ -8,7 +8,7 @@ from tests import factories
 
 from .helpers import XSS, no_dialogs, operator, queued_chat, sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.real_db, pytest.mark.usefixtures("operator_api_pending")]
+pytestmark = [pytest.mark.browser, pytest.mark.real_db]
 
 
 def test_analytics_shows_todays_numbers_and_five_fourteen_day_charts(page, screenshot):

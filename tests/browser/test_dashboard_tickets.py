@@ -11,7 +11,7 @@ from lucine_chatbot.services.tickets import build_ticket
 
 from .helpers import XSS, no_dialogs, operator, reread, sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.real_db, pytest.mark.usefixtures("operator_api_pending")]
+pytestmark = [pytest.mark.browser, pytest.mark.real_db]
 
 
 def ticket(subject, description, priority="MEDIUM", due_in=timedelta(hours=4)):

@@ -216,7 +216,7 @@ async function createTicket(event) {
 async function loadTransferTargets() {
   const select = $("[data-transfer-target]");
   try {
-    const data = await api("/api/operators/online");
+    const data = await api("/api/chat-management/transfer-targets");
     const others = (data.operators || []).filter((op) => Number(op.id) !== me.id);
     replace(select, others.length ? others.map((op) => h("option", { value: op.id, text: operatorName(op) }))
       : h("option", { value: "", text: "Nessun altro operatore online" }));

@@ -38,7 +38,7 @@ function queueRow(chat) {
       h("div", { class: "row-text", text: lastText(chat.lastMessage) || "Nessun messaggio" }),
       h("div", { class: "row-meta" },
         sinceCell(chat.waitingSince, "In attesa da "),
-        h("span", { text: `${chat.messageCount ?? 0} messaggi` }))),
+        h("span", { text: chat.messageCount === 1 ? "1 messaggio" : `${chat.messageCount ?? 0} messaggi` }))),
     h("div", { class: "actions" }, take));
 }
 
