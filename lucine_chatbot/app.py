@@ -68,10 +68,10 @@ def register_security(app):
 
 
 def register_blueprints(app):
-    from .api import analytics, health, openapi, tickets
+    from .api import analytics, chat, health, knowledge, openapi, tickets
     from .dashboard import pages, views
 
-    for module in (analytics, health, openapi, tickets, pages, views):
+    for module in (analytics, health, openapi, chat, knowledge, tickets, pages, views):
         app.register_blueprint(module.bp)
     from .api import automated_texts, canned_replies, chat_management, operators
 
