@@ -105,8 +105,12 @@ def create_item(fields):
     fields = dict(fields)
     fields["slug"] = fields.get("slug") or slugify(fields["question"])
     item = KnowledgeItem(**fields)
-    db.session.add(item)
-    _commit_unique()
+    try:
+        with db.session.begin_nested():  # a duplicate undoes only this insert
+            db.session.add(item)
+    except sa.exc.IntegrityError:
+        raise Conflict("An item with this slug already exists in this language.") from None
+    db.session.commit()
     return item
 
 
@@ -115,21 +119,13 @@ def update_item(item_id, fields):
     for name, value in fields.items():
         setattr(item, name, value)
     item.updated_at = utcnow()
-    _commit_unique()
+    db.session.commit()
     return item
 
 
 def delete_item(item_id):
     db.session.delete(get_item(item_id))
     db.session.commit()
-
-
-def _commit_unique():
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        db.session.rollback()
-        raise Conflict("An item with this slug already exists in this language.") from None
 
 
 def slugify(value):

@@ -4,6 +4,7 @@ import time
 
 from flask import current_app
 
+from .. import knowledge
 from . import gate, offline, openai_provider
 from .base import Question, Reply
 
@@ -28,7 +29,6 @@ def reply(question):
 def _ask(question):
     if provider_name() != openai_provider.NAME:
         return offline.answer(question)
-    topic = gate.human_topic(question.text)
     try:
         result = openai_provider.answer(question)
     except Exception as exc:  # any SDK error, timeout or bad reply: the site keeps answering
@@ -37,6 +37,7 @@ def _ask(question):
         result.error = f"{type(exc).__name__}: {str(exc)[:200]}"
         result.fallback_from = openai_provider.NAME
         return result
+    topic = offline.uncovered_human_topic(question.text, knowledge.best_match(question.text, question.language))
     if topic and result.confident:
         result.confident, result.escalation_reason = False, f"human_topic:{topic}"
     return result

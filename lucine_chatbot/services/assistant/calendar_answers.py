@@ -27,21 +27,21 @@ STATUS_WORDS = re.compile(
     r"\b(apert[oi]|aprite|apre|chius[oi]|annullat[oa]|si fa|confermat[oa]|esaurit[oi]|open|closed|cancel+ed|"
     r"on|sold out|happening|geoffnet|offen|auf|zu|geschlossen|abgesagt|statt|ausverkauft|orari?|hours|uhr)\b")
 LABELS = {
-    "it": {"open": "Il {day} siamo aperti: {open}–{close}, ultimo ingresso {last}.",
-           "closed_date": "Il {day} siamo chiusi.", "out_of_season": "Il {day} le Lucine non sono aperte: la "
-           "stagione va dal {start} al {end}.", "CLOSED": "Il {day} l'evento è chiuso.",
-           "SOLD_OUT": "Il {day} i biglietti sono esauriti.", "CANCELLED": "La serata del {day} è annullata.",
-           "note": " Nota: {note}", "today": "oggi", "tomorrow": "domani"},
-    "en": {"open": "On {day} we are open: {open}–{close}, last entry {last}.",
-           "closed_date": "On {day} we are closed.", "out_of_season": "On {day} Lucine is not open: the season "
-           "runs from {start} to {end}.", "CLOSED": "On {day} the event is closed.",
-           "SOLD_OUT": "On {day} tickets are sold out.", "CANCELLED": "The evening of {day} is cancelled.",
-           "note": " Note: {note}", "today": "today", "tomorrow": "tomorrow"},
-    "de": {"open": "Am {day} haben wir geöffnet: {open}–{close} Uhr, letzter Einlass {last} Uhr.",
-           "closed_date": "Am {day} ist geschlossen.", "out_of_season": "Am {day} ist Lucine nicht geöffnet: die "
-           "Saison läuft vom {start} bis {end}.", "CLOSED": "Am {day} ist die Veranstaltung geschlossen.",
-           "SOLD_OUT": "Am {day} sind die Tickets ausverkauft.", "CANCELLED": "Der Abend am {day} ist abgesagt.",
-           "note": " Hinweis: {note}", "today": "heute", "tomorrow": "morgen"},
+    "it": {"open": "{when} siamo aperti: {open}–{close}, ultimo ingresso {last}.",
+           "closed_date": "{when} siamo chiusi.", "out_of_season": "{when} le Lucine non sono aperte: la stagione "
+           "va dal {start} al {end}.", "CLOSED": "{when} l'evento è chiuso.",
+           "SOLD_OUT": "{when} i biglietti sono esauriti.", "CANCELLED": "{when} la serata è annullata.",
+           "note": " Nota: {note}", "on": "il {date}", "today": "oggi ({date})", "tomorrow": "domani ({date})"},
+    "en": {"open": "{when} we are open: {open}–{close}, last entry {last}.",
+           "closed_date": "{when} we are closed.", "out_of_season": "{when} Lucine is not open: the season "
+           "runs from {start} to {end}.", "CLOSED": "{when} the event is closed.",
+           "SOLD_OUT": "{when} tickets are sold out.", "CANCELLED": "{when} the evening is cancelled.",
+           "note": " Note: {note}", "on": "on {date}", "today": "today ({date})", "tomorrow": "tomorrow ({date})"},
+    "de": {"open": "{when} haben wir geöffnet: {open}–{close} Uhr, letzter Einlass {last} Uhr.",
+           "closed_date": "{when} ist geschlossen.", "out_of_season": "{when} ist Lucine nicht geöffnet: die "
+           "Saison läuft vom {start} bis {end}.", "CLOSED": "{when} ist die Veranstaltung geschlossen.",
+           "SOLD_OUT": "{when} sind die Tickets ausverkauft.", "CANCELLED": "{when} ist der Abend abgesagt.",
+           "note": " Hinweis: {note}", "on": "am {date}", "today": "heute ({date})", "tomorrow": "morgen ({date})"},
 }
 MONTH_NAMES = {"it": {12: "dicembre", 1: "gennaio"}, "en": {12: "December", 1: "January"},
                "de": {12: "Dezember", 1: "Januar"}}
@@ -109,20 +109,23 @@ def answer(question, language, now=None):
     if info["reason"] == "override":
         key = "open" if info["status"] == DayStatus.OPEN else str(info["status"])
     hours = info["hours"]
-    reply = labels[key].format(day=day_label(date, today, language), open=hours["open"], close=hours["close"],
-                               last=hours["lastEntry"], start=day_label(start, None, language),
-                               end=day_label(end, None, language))
+    reply = labels[key].format(when=when(date, today, language), open=hours["open"], close=hours["close"],
+                               last=hours["lastEntry"], start=date_name(start, language),
+                               end=date_name(end, language))
+    reply = reply[0].upper() + reply[1:]
     if info["note"]:
         reply += labels["note"].format(note=info["note"])
     slug = HOLIDAY_SLUGS.get((date.month, date.day)) if key == "open" else None
     return reply, slug or SOURCE_SLUGS.get(key, "rain-policy")
 
 
-def day_label(date, today, language):
+def date_name(date, language):
+    months = MONTH_NAMES.get(language, MONTH_NAMES["it"])
+    return f"{date.day}{'.' if language == 'de' else ''} {months.get(date.month, date.strftime('%B'))}"
+
+
+def when(date, today, language):
+    """`il 26 dicembre`, `today (6 December)`, `morgen (7. Dezember)`."""
     labels = LABELS.get(language, LABELS["it"])
-    name = f"{date.day}{'.' if language == 'de' else ''} {MONTH_NAMES.get(language, MONTH_NAMES['it']).get(date.month, date.strftime('%B'))}"
-    if today is not None and date == today:
-        return f"{labels['today']} ({name})" if language != "de" else f"heute, {name}"
-    if today is not None and date == today + dt.timedelta(days=1):
-        return f"{labels['tomorrow']} ({name})" if language != "de" else f"morgen, {name}"
-    return name
+    key = {0: "today", 1: "tomorrow"}.get((date - today).days, "on")
+    return labels[key].format(date=date_name(date, language))

@@ -12,9 +12,9 @@ def answer(question):
     if calendar_reply:
         body, slug = calendar_reply
         return Reply(body, NAME, MODEL, sources=knowledge.sources_for_slugs([slug], question.language))
-    topic = gate.human_topic(question.text)
-    best = None if topic else knowledge.best_match(question.text, question.language)
-    if best is None or not best.confident:
+    best = knowledge.best_match(question.text, question.language)
+    topic = uncovered_human_topic(question.text, best)
+    if topic or best is None or not best.confident:
         return Reply(automated_texts.render("no_answer", question.language), NAME, MODEL, confident=False,
                      escalation_reason=f"human_topic:{topic}" if topic else "below_threshold",
                      score=round(best.score, 3) if best else 0.0)
@@ -22,3 +22,12 @@ def answer(question):
                  score=round(best.score, 3))
 
 
+
+
+def uncovered_human_topic(text, best):
+    """A human-only topic the question is about, unless an admin added a KB item on that very topic."""
+    topic = gate.human_topic(text)
+    if topic is None or best is None:
+        return topic
+    covered = gate.human_topic(" ".join([best.doc.question, *best.doc.keywords])) == topic
+    return None if covered else topic
