@@ -24,7 +24,7 @@ def poll_key():
 
 @bp.post("")
 @limiter.limit(chat_limit)
-@validate(body=ChatRequest)
+@validate(body=ChatRequest, status=(200, 202))
 def post_chat(body):
     """Send a visitor message (or a widget action); 202 + `pending` while a worker writes the reply.
 
