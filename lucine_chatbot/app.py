@@ -68,14 +68,12 @@ def register_security(app):
 
 
 def register_blueprints(app):
-    from .api import analytics, archive, health, openapi, tickets
+    from .api import (analytics, archive, automated_texts, canned_replies, chat, chat_management, health,
+                      knowledge, openapi, operators, tickets)
     from .dashboard import pages, views
 
-    for module in (analytics, archive, health, openapi, tickets, pages, views):
-        app.register_blueprint(module.bp)
-    from .api import automated_texts, canned_replies, chat_management, operators
-
-    for module in (operators, chat_management, automated_texts, canned_replies):
+    for module in (chat, operators, chat_management, tickets, analytics, health, knowledge, archive,
+                   automated_texts, canned_replies, openapi, pages, views):
         app.register_blueprint(module.bp)
 
 

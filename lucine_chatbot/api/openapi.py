@@ -45,7 +45,9 @@ def _operation(rule, method, view, components):
         schema = _schema(spec["response"])
         components.update(schema.pop("$defs", {}))
         success["content"] = {"application/json": {"schema": schema}}
-    operation["responses"][str(spec.get("status", 200))] = success
+    statuses = spec.get("status", 200)  # one status, or several (POST /api/chat: 200 inline, 202 queued)
+    for status in statuses if isinstance(statuses, (tuple, list)) else (statuses,):
+        operation["responses"][str(status)] = success
     if getattr(view, "auth", None):
         operation["security"] = [{"bearerAuth": []}]
     return operation

@@ -1,16 +1,24 @@
 """The knowledge base as data: seeded from the shipped file, edited by admins, read by the assistant."""
 import json
+import re
+import threading
 from importlib import resources
 
+import sqlalchemy as sa
+
+from ..errors import Conflict, NotFound
 from ..extensions import db
-from ..models import KnowledgeItem
+from ..models import KnowledgeItem, utcnow
+from .assistant import matcher, text
 
 KB_LANGUAGES = ("it", "en", "de")
+_cache = {"stamp": None, "indexes": {}}
+_cache_lock = threading.Lock()
 
 
 def shipped_items():
-    text = resources.files("lucine_chatbot.data").joinpath("knowledge_base.json").read_text("utf-8")
-    return json.loads(text)["items"]
+    text_ = resources.files("lucine_chatbot.data").joinpath("knowledge_base.json").read_text("utf-8")
+    return json.loads(text_)["items"]
 
 
 def seed_knowledge_base():
@@ -28,3 +36,97 @@ def seed_knowledge_base():
             ))
             added += 1
     return added
+
+
+# --- what the assistant reads --------------------------------------------------------------------
+
+
+def active_items(language=None):
+    query = db.session.query(KnowledgeItem).filter(KnowledgeItem.is_active.is_(True))
+    if language:
+        query = query.filter(KnowledgeItem.language == language)
+    return query.order_by(KnowledgeItem.slug).all()
+
+
+def _stamp():
+    """A cheap fingerprint of the table: any insert, edit or delete changes it."""
+    return tuple(db.session.query(sa.func.count(KnowledgeItem.id), sa.func.max(KnowledgeItem.updated_at),
+                                  sa.func.sum(KnowledgeItem.id)).one())
+
+
+def indexes():
+    """The matcher's per-language indexes, rebuilt only when the table changed (every process checks)."""
+    stamp = _stamp()
+    with _cache_lock:
+        if _cache["stamp"] != stamp:
+            docs = [matcher.Doc(item.id, item.slug, item.language, item.question, item.answer, item.question,
+                                tuple(item.keywords or ())) for item in active_items()]
+            _cache.update(stamp=stamp, indexes=matcher.build_indexes(docs))
+        return _cache["indexes"]
+
+
+def best_match(question, language):
+    index = indexes().get(language) or indexes().get("it")
+    ranked = index.rank(question, limit=1) if index else []
+    return ranked[0] if ranked else None
+
+
+def sources_for_slugs(slugs, language):
+    items = db.session.query(KnowledgeItem).filter(KnowledgeItem.slug.in_(slugs),
+                                                   KnowledgeItem.language == language).all()
+    return [{"id": item.id, "title": item.question} for item in items]
+
+
+# --- the editor's API ------------------------------------------------------------------------------
+
+
+def list_items(q=None, category=None, language=None):
+    query = db.session.query(KnowledgeItem)
+    if category:
+        query = query.filter(KnowledgeItem.category == category)
+    if language:
+        query = query.filter(KnowledgeItem.language == language)
+    items = query.order_by(KnowledgeItem.category, KnowledgeItem.slug, KnowledgeItem.language).all()
+    if q:
+        needle = text.fold(q)
+        items = [i for i in items if needle in text.fold(" ".join([i.question, i.answer, *(i.keywords or [])]))]
+    return items
+
+
+def get_item(item_id):
+    item = db.session.get(KnowledgeItem, item_id)
+    if item is None:
+        raise NotFound("No such knowledge item.")
+    return item
+
+
+def create_item(fields):
+    """Add an item; `slug` defaults to one made from the question. :raise Conflict: slug+language taken."""
+    fields = dict(fields)
+    fields["slug"] = fields.get("slug") or slugify(fields["question"])
+    item = KnowledgeItem(**fields)
+    try:
+        with db.session.begin_nested():  # a duplicate undoes only this insert
+            db.session.add(item)
+    except sa.exc.IntegrityError:
+        raise Conflict("An item with this slug already exists in this language.") from None
+    db.session.commit()
+    return item
+
+
+def update_item(item_id, fields):
+    item = get_item(item_id)
+    for name, value in fields.items():
+        setattr(item, name, value)
+    item.updated_at = utcnow()
+    db.session.commit()
+    return item
+
+
+def delete_item(item_id):
+    db.session.delete(get_item(item_id))
+    db.session.commit()
+
+
+def slugify(value):
+    return re.sub(r"[^a-z0-9]+", "-", text.fold(value)).strip("-")[:60] or "item"

@@ -1,0 +1,35 @@
+"""The mechanical gate (SPEC §3): typed requests for a human, topics only a human settles, unsure replies."""
+import re
+
+from .. import automated_texts
+from . import lexicon, text
+
+_HUMAN_REQUEST = [re.compile(p) for p in lexicon.HUMAN_REQUEST_PATTERNS]
+_UNSURE = [re.compile(p) for p in lexicon.UNSURE_PATTERNS]
+_TOPICS = {name: [re.compile(p) for p in patterns] for name, patterns in lexicon.HUMAN_TOPICS.items()}
+
+
+def is_human_request(message):
+    folded = text.fold(message)
+    return any(p.search(folded) for p in _HUMAN_REQUEST)
+
+
+def human_topic(message):
+    """The name of the human-only topic the message is about, or None."""
+    folded = text.fold(message)
+    return next((name for name, patterns in _TOPICS.items() if any(p.search(folded) for p in patterns)), None)
+
+
+def is_unsure(reply):
+    folded = text.fold(reply).replace("’", "'")
+    return any(p.search(folded) for p in _UNSURE)
+
+
+def smart_actions(language):
+    """The two buttons of the unsure gate, labelled in the session's language."""
+    return [
+        {"action": "request_operator", "text": automated_texts.render("label_request_operator", language),
+         "type": "primary"},
+        {"action": "continue_ai", "text": automated_texts.render("label_continue_ai", language),
+         "type": "secondary"},
+    ]

@@ -1,0 +1,86 @@
+"""The `openai` provider: Chat Completions through the official SDK, grounded in the KB and the calendar."""
+import logging
+
+from flask import current_app
+
+from ...models import Sender
+from .. import calendar, knowledge
+from . import calendar_answers
+from .base import Reply
+
+logger = logging.getLogger(__name__)
+NAME = "openai"
+LANGUAGE_NAMES = {"it": "Italian", "en": "English", "de": "German"}
+RULES = """You are the assistant of "Lucine di Natale di Leggiuno", a Christmas-lights event on Lago Maggiore.
+Rules:
+- Answer ONLY from the knowledge base and the calendar below. Never invent prices, dates, times or services.
+- Answer in {language}, briefly (at most 3 sentences), friendly and precise.
+- Include the relevant link or contact when the knowledge base gives one.
+- If the answer is not in the knowledge base or the calendar, say plainly that you do not have that
+  information (in {language}) and do not guess."""
+
+
+def client():
+    from openai import OpenAI
+
+    config = current_app.config
+    return OpenAI(api_key=config["OPENAI_API_KEY"], base_url=config["OPENAI_BASE_URL"] or None,
+                  timeout=config["AI_TIMEOUT_SECONDS"], max_retries=config["AI_MAX_RETRIES"])
+
+
+def answer(question):
+    """Ask the model; exceptions propagate so the caller can fall back to `offline`."""
+    config = current_app.config
+    items = _kb_items(question.language)
+    completion = client().chat.completions.create(
+        model=config["OPENAI_MODEL"], messages=build_messages(question, items),
+        temperature=config["AI_TEMPERATURE"], max_tokens=config["AI_MAX_TOKENS"])
+    body = (completion.choices[0].message.content or "").strip()
+    if not body:
+        raise ValueError("the model returned an empty reply")
+    return Reply(body, NAME, completion.model or config["OPENAI_MODEL"], sources=cited(body, items))
+
+
+def _kb_items(language):
+    items = knowledge.active_items(language)
+    if language != "it":
+        items += knowledge.active_items("it")
+    return items
+
+
+def build_messages(question, items):
+    """System prompt (rules + KB + calendar + today), the recent history, then the question."""
+    system = "\n\n".join([
+        RULES.format(language=LANGUAGE_NAMES.get(question.language, "Italian")),
+        "Knowledge base:\n" + "\n".join(f"[{i.id}] ({i.language}) Q: {i.question}\nA: {i.answer}" for i in items),
+        calendar_facts(question),
+    ])
+    history = [{"role": "user" if sender == Sender.USER else "assistant", "content": body}
+               for sender, body in question.history]
+    return [{"role": "system", "content": system}, *history, {"role": "user", "content": question.text}]
+
+
+def calendar_facts(question):
+    plan = calendar.season_plan()
+    today = calendar.local_today(question.now)
+    hours = plan["hours"]
+    lines = [f"Calendar (timezone {current_app.config['EVENT_TIMEZONE']}):",
+             f"- Today is {today.strftime('%A')} {today.isoformat()}.",
+             f"- Season: {plan['season']['start']} to {plan['season']['end']}; hours {hours['open']}-"
+             f"{hours['close']}, last entry {hours['lastEntry']}; closed on {', '.join(plan.get('closedDates', []))}."]
+    lines += [f"- {o.date.isoformat()}: {o.status}" + (f" ({o.note})" if o.note else "")
+              for o in calendar.upcoming_overrides(question.now)]
+    resolved = calendar_answers.answer(question.text, question.language, question.now)
+    if resolved:
+        lines.append(f"- About the date in the question: {resolved[0]}")
+    return "\n".join(lines)
+
+
+def cited(body, items):
+    """The KB items the reply stands on: those whose link, e-mail or a distinctive number it repeats."""
+    sources = []
+    for item in items:
+        markers = [w for w in item.answer.split() if w.startswith(("http", "€")) or "@" in w or "€" in w]
+        if any(m.strip(".,;:()") in body for m in markers if len(m.strip(".,;:()")) > 2):
+            sources.append({"id": item.id, "title": item.question})
+    return sources[:3]

@@ -1,0 +1,281 @@
+"""The visitor's side of a conversation (SPEC §2): messages, widget actions, polling, AI replies."""
+import logging
+import secrets
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import joinedload
+
+from ..errors import BadRequest, Conflict, NotFound, ValidationError
+from ..extensions import db
+from ..models import (AnalyticsEvent, ChatSession, ChatStatus, InternalNote, Message, OperatorChat, QueueEntry,
+                      Sender, Ticket, utcnow)
+from . import assistant, automated_texts, events, state_machine
+from .assistant import text as assistant_text
+from .assistant.gate import is_human_request
+
+logger = logging.getLogger(__name__)
+ACTIONS = ("request_operator", "continue_ai", "end_chat")
+
+
+@dataclass
+class Outcome:
+    """What a visitor request produced: the session, whether it is new, the messages it created."""
+
+    session: ChatSession
+    new_session: bool = False
+    messages: list = field(default_factory=list)
+
+
+def escalation():
+    """The escalation service (owned by the operators side), imported late to keep the layers apart."""
+    from . import escalation as module
+
+    return module
+
+
+# --- sessions ----------------------------------------------------------------------------------
+
+
+def find_session(public_id):
+    if not public_id:
+        return None
+    return db.session.query(ChatSession).filter_by(public_id=public_id).one_or_none()
+
+
+def require_session(public_id):
+    session = find_session(public_id)
+    if session is None:
+        raise NotFound("Unknown session.")
+    return session
+
+
+def open_session(public_id, language=None, now=None):
+    """The visitor's session, or a new one (server-generated id) when unknown or ENDED."""
+    session = find_session(public_id)
+    if session is not None and session.status != ChatStatus.ENDED:
+        return session, False
+    now = now or utcnow()
+    session = ChatSession(public_id=secrets.token_urlsafe(24), status=ChatStatus.ACTIVE,
+                          language=language or "it", created_at=now, last_activity_at=now,
+                          status_changed_at=now, meta={})
+    db.session.add(session)
+    db.session.flush()
+    events.record("chat_started", session, language=session.language)
+    return session, True
+
+
+def remember_language(session, message):
+    """Detect it/en/de from the message; once a detection was confident it is kept."""
+    meta = dict(session.meta or {})
+    if meta.get("languageConfirmed"):
+        return
+    language, confident = assistant_text.detect_language(message)
+    if language:
+        session.language = language
+    if confident:
+        meta["languageConfirmed"] = True
+        session.meta = meta
+
+
+def add_message(session, sender, body, now, **fields):
+    message = Message(session_id=session.id, sender=Sender(sender), body=body, created_at=now,
+                      meta=fields.pop("meta", {}), **fields)
+    db.session.add(message)
+    session.last_activity_at = now
+    db.session.flush()
+    return message
+
+
+def system_message(session, key, now, **params):
+    return add_message(session, Sender.SYSTEM, automated_texts.render(key, session.language, **params), now,
+                       meta={"kind": key})
+
+
+# --- visitor messages --------------------------------------------------------------------------
+
+
+def check_message(body):
+    body = (body or "").strip()
+    if not body:
+        raise BadRequest("The message is empty.", fields={"message": "required"})
+    limit = current_app.config["MAX_MESSAGE_LENGTH"]
+    if len(body) > limit:
+        raise ValidationError(f"The message is longer than {limit} characters.",
+                              fields={"message": f"at most {limit} characters"})
+    return body
+
+
+def post_message(public_id, body, language=None, now=None):
+    """Store the visitor's message and route it: to the assistant, to the human side, or reactivate.
+
+    Commits, then (AI statuses) enqueues the reply job. The outcome's messages are those this request
+    created, including a reply already produced inline.
+    """
+    from ..jobs import dispatch
+    from ..jobs.ai_reply import generate_reply
+
+    body, now = check_message(body), now or utcnow()
+    session, new = open_session(public_id, language, now)
+    remember_language(session, body)
+    user = add_message(session, Sender.USER, body, now)
+    events.record("chat_message", session, sender="USER", length=len(body))
+    status = ChatStatus(session.status)
+    if status in state_machine.AI_STATUSES and is_human_request(body):
+        escalation().request_operator(session, "visitor_request", now=now)
+    elif status in state_machine.AI_STATUSES:
+        state_machine.change_status(session, ChatStatus.ACTIVE, reason="visitor_message", now=now)
+        session.ai_pending = True
+    else:
+        to_human(session, status, now)
+    db.session.commit()
+    if session.ai_pending:
+        dispatch.enqueue(generate_reply, user.id)
+        db.session.expire_all()
+    return Outcome(session, new, messages_since(session, user.id - 1))
+
+
+def to_human(session, status, now):
+    """A message while a human is involved never reaches the AI; WAITING_CLIENT wakes the chat up."""
+    session.last_visitor_message_at = now
+    if status == ChatStatus.WAITING_CLIENT:
+        state_machine.change_status(session, ChatStatus.WITH_OPERATOR, reason="visitor_returned", now=now)
+        events.record("chat_reactivated", session, operator_id=session.operator_id)
+        system_message(session, "chat_reactivated", now)
+
+
+def messages_since(session, after_id):
+    query = db.session.query(Message).filter(Message.session_id == session.id)
+    if after_id is not None:
+        query = query.filter(Message.id > after_id)
+    return query.order_by(Message.id).all()
+
+
+def perform_action(public_id, action, now=None):
+    """`request_operator`, `continue_ai` or `end_chat` from the widget's buttons; commits."""
+    session, now = require_session(public_id), now or utcnow()
+    before = db.session.query(sa.func.max(Message.id)).filter(Message.session_id == session.id).scalar()
+    status = ChatStatus(session.status)
+    if action == "request_operator" and status not in state_machine.HUMAN_STATUSES | {ChatStatus.ENDED}:
+        escalation().request_operator(session, "visitor_request", now=now)
+    elif action == "continue_ai" and status == ChatStatus.WAITING_OPERATOR:
+        escalation().cancel_request(session)
+    elif action == "continue_ai" and status in state_machine.AI_STATUSES:
+        system_message(session, "continue_ai", now)
+    elif action == "end_chat" and status != ChatStatus.ENDED:
+        escalation().end_chat_by_visitor(session)
+    db.session.commit()
+    return Outcome(session, False, messages_since(session, before or 0))
+
+
+# --- polling -----------------------------------------------------------------------------------
+
+
+def poll(public_id, after=None):
+    """The session (with its operator) and the messages after `after`: two indexed queries."""
+    session = (db.session.query(ChatSession).options(joinedload(ChatSession.operator))
+               .filter_by(public_id=public_id).one_or_none())
+    if session is None:
+        raise NotFound("Unknown session.")
+    queue = None
+    if session.status == ChatStatus.WAITING_OPERATOR:
+        queue = escalation().queue_position(session)
+    return session, messages_since(session, after), queue
+
+
+# --- the assistant's reply (run by jobs/ai_reply.py) -------------------------------------------
+
+
+def history_before(message, limit):
+    """The newest `limit` messages before `message`, oldest first, as (sender, body)."""
+    rows = (db.session.query(Message.sender, Message.body)
+            .filter(Message.session_id == message.session_id, Message.id < message.id,
+                    Message.sender.in_([Sender.USER, Sender.BOT, Sender.OPERATOR]))
+            .order_by(Message.id.desc()).limit(limit).all())
+    return [(Sender(sender), body) for sender, body in reversed(rows)]
+
+
+def answer_message(message_id, now=None):
+    """Write the assistant's reply to one USER message, once; skip when a human is now involved."""
+    user = db.session.get(Message, message_id)
+    if user is None or user.sender != Sender.USER or _already_answered(user):
+        return None
+    session = user.session
+    if session.status in state_machine.HUMAN_STATUSES:
+        return _stop_pending(session)
+    question = assistant.Question(user.body, session.language,
+                                  history_before(user, current_app.config["AI_HISTORY_MESSAGES"]), now)
+    result = assistant.reply(question)
+    session = (db.session.query(ChatSession).filter_by(id=session.id)
+               .with_for_update().populate_existing().one())
+    if session.status in state_machine.HUMAN_STATUSES:
+        return _stop_pending(session)
+    return _store_reply(session, user, result, now or utcnow())
+
+
+def _already_answered(user):
+    return db.session.query(Message.id).filter(Message.reply_to_id == user.id).first() is not None
+
+
+def _stop_pending(session):
+    session.ai_pending = False
+    db.session.commit()
+    return None
+
+
+def _store_reply(session, user, result, now):
+    bot = Message(session_id=session.id, sender=Sender.BOT, body=result.text, created_at=now,
+                  meta=assistant.metadata(result, session.language), reply_to_id=user.id)
+    db.session.add(bot)
+    session.last_activity_at = now
+    session.ai_pending = db.session.query(Message.id).filter(
+        Message.session_id == session.id, Message.sender == Sender.USER, Message.id > user.id).first() is not None
+    events.record("ai_response", session, provider=result.provider, model=result.model,
+                  latencyMs=result.latency_ms, confident=result.confident,
+                  sources=[s["id"] for s in result.sources], escalationReason=result.escalation_reason)
+    if result.error:
+        events.record("ai_error", session, provider=result.fallback_from, error=result.error)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # another run of this job replied first (reply_to_id is unique)
+        db.session.rollback()
+        return None
+    return bot
+
+
+# --- rating and erasure ------------------------------------------------------------------------
+
+
+def rate(public_id, rating, comment=None, now=None):
+    """CSAT for the latest operator stint. :raise Conflict: no operator chat, or already rated."""
+    session = require_session(public_id)
+    stint = (db.session.query(OperatorChat).filter_by(session_id=session.id)
+             .order_by(OperatorChat.assigned_at.desc(), OperatorChat.id.desc()).first())
+    if stint is None:
+        raise Conflict("There is no operator chat to rate.")
+    if stint.rating is not None:
+        raise Conflict("This chat has already been rated.")
+    stint.rating, stint.rating_comment, stint.rated_at = rating, comment or None, now or utcnow()
+    events.record("chat_rated", session, operator_id=stint.operator_id, rating=rating)
+    db.session.commit()
+    return stint
+
+
+def erase(public_id, now=None):
+    """The visitor's right to erasure: content and PII go, counts stay; the session id stops existing."""
+    session, now = require_session(public_id), now or utcnow()
+    counts = {"messages": db.session.query(Message).filter_by(session_id=session.id).delete()}
+    db.session.query(InternalNote).filter_by(session_id=session.id).delete()
+    db.session.query(QueueEntry).filter_by(session_id=session.id).delete()
+    db.session.query(OperatorChat).filter_by(session_id=session.id).update(
+        {"rating_comment": None, "ended_at": sa.func.coalesce(OperatorChat.ended_at, now)},
+        synchronize_session=False)
+    counts["tickets"] = db.session.query(Ticket).filter_by(session_id=session.id).update(
+        {"email": None, "phone": None, "description": "[deleted by the visitor]"}, synchronize_session=False)
+    db.session.query(AnalyticsEvent).filter_by(session_public_id=session.public_id).delete()
+    session.public_id = f"erased-{secrets.token_urlsafe(24)}"
+    session.meta, session.operator_id, session.ai_pending = {}, None, False
+    state_machine.change_status(session, ChatStatus.ENDED, reason="erased", now=now)  # under the new id
+    events.record("data_deleted", None, **counts)
+    db.session.commit()

@@ -1,0 +1,63 @@
+"""A local OpenAI-compatible HTTP server for tests: scripted responses, recorded requests (stdlib only)."""
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def completion(content, model="stub-model"):
+    return {"id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()), "model": model,
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": content}}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+
+
+class StubOpenAI:
+    """`script` holds (status, body, delay_seconds) answers, used in order; the last one repeats."""
+
+    def __init__(self):
+        self.requests = []
+        self.script = [(200, completion("Ciao!"), 0)]
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                stub.requests.append({"path": self.path, "headers": dict(self.headers),
+                                      "json": json.loads(self.rfile.read(length) or b"{}")})
+                status, body, delay = stub.script[0] if len(stub.script) == 1 else stub.script.pop(0)
+                if delay:
+                    time.sleep(delay)
+                data = json.dumps(body).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (timeout test)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self):
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def reply_with(self, *answers):
+        """Each answer: a string (200 completion), or a (status, body[, delay]) tuple."""
+        self.script = [(200, completion(a), 0) if isinstance(a, str) else (a[0], a[1], a[2] if len(a) > 2 else 0)
+                       for a in answers]
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
