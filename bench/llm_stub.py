@@ -56,6 +56,7 @@ class LlmStub:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # one response = headers + body without a 40 ms delayed-ACK stall
 
             def log_message(self, *_args):
                 pass

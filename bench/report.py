@@ -44,7 +44,8 @@ def checks(results):
 def markdown(results, command):
     s, m = results["settings"], results["machine"]
     lines = [BEGIN, "", f"Run {results['started']} on {m['cpus']} CPUs ({m['cpu']}), {m['memory_gb']} GB RAM, "
-             f"Python {m['python']}; {s['web_concurrency']} gunicorn sync workers, wrk with {s['connections']} "
+             f"Python {m['python']}, load average {m.get('load_average')} before and "
+             f"{results.get('load_average_after')} after; {s['web_concurrency']} gunicorn sync workers, wrk with {s['connections']} "
              f"connections for {s['seconds']} s per scenario, stub LLM latency {s['llm_latency'] * 1000:.0f} ms.",
              "", "```", command, "```", "", "### Targets", "", "| target | measured | |", "|---|---|---|"]
     lines += [f"| {target} | {measured} | {'✅' if ok else '❌'} |" for target, measured, ok in checks(results)]

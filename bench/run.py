@@ -27,7 +27,7 @@ class Settings:
 
 
 def machine():
-    return {"cpus": psutil.cpu_count(), "cpu": platform.processor() or platform.machine(),
+    return {"load_average": [round(x, 1) for x in psutil.getloadavg()], "cpus": psutil.cpu_count(), "cpu": platform.processor() or platform.machine(),
             "memory_gb": round(psutil.virtual_memory().total / 2**30, 1), "python": platform.python_version()}
 
 
@@ -53,6 +53,7 @@ def run(settings, keep_database=False, log=print):
             if not keep_database:
                 stack.drop_database()
         results["memory"] = memory_report(monitor)
+    results["load_average_after"] = [round(x, 1) for x in psutil.getloadavg()]
     return results
 
 
