@@ -57,6 +57,15 @@ def set_status(body):
     return operator_out(auth.set_online(current_user, body.is_online))
 
 
+@bp.get("/online")
+@operator_required
+def list_online_operators():
+    """Colleagues online now, with their load: the transfer targets."""
+    limit = current_app.config["MAX_CHATS_PER_OPERATOR"]
+    return {"operators": [{**operator_out(op), "openChats": n, "hasCapacity": n < limit}
+                          for op, n in operators.list_operators(online_only=True)]}
+
+
 @bp.get("/pending-chats")
 @operator_required
 def list_pending_chats():

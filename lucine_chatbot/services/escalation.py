@@ -14,6 +14,7 @@ from . import assignment, events, sla, state_machine
 from .assignment import smart_action, system_message
 
 TICKET_PRIORITY = "MEDIUM"
+REOPENED_BY_REQUEST = (ChatStatus.RESOLVED, ChatStatus.NOT_RESOLVED, ChatStatus.CANCELLED)
 DEFAULT_QUEUE_PRIORITY = 1
 MINUTES_PER_CHAT = 3  # a rough, honest estimate of how long one waiting chat holds the line
 MONTHS = {
@@ -47,6 +48,8 @@ def request_operator(session, reason, now=None, priority=DEFAULT_QUEUE_PRIORITY)
         return []
     events.record("escalation_request", session, reason=reason)
     session.last_activity_at = now
+    if session.status in REOPENED_BY_REQUEST:
+        state_machine.change_status(session, ChatStatus.ACTIVE, reason="escalation_request", now=now)
     if not sla.within_operator_hours(now):
         return offer_ticket(session, "outside_hours", now)
     if not assignment.online_count():

@@ -60,12 +60,14 @@ class EmailTaken(Conflict):
     message = "Another operator already uses this email."
 
 
-def list_operators():
-    """Every operator with their open chat count: [(operator, open_chats)], by username."""
+def list_operators(online_only=False):
+    """Operators with their open chat count: [(operator, open_chats)], by username."""
     counts = open_counts_subquery()
-    rows = db.session.query(Operator, db.func.coalesce(counts.c.n, 0)).outerjoin(
-        counts, counts.c.operator_id == Operator.id).order_by(Operator.username).all()
-    return [(operator, open_chats) for operator, open_chats in rows]
+    query = db.session.query(Operator, db.func.coalesce(counts.c.n, 0)).outerjoin(
+        counts, counts.c.operator_id == Operator.id)
+    if online_only:
+        query = query.filter(Operator.is_online.is_(True), Operator.is_active.is_(True))
+    return [(operator, open_chats) for operator, open_chats in query.order_by(Operator.username)]
 
 
 def get_operator(operator_id):

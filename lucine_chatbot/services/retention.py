@@ -6,17 +6,29 @@ from datetime import timedelta
 from flask import current_app
 
 from ..extensions import db
-from ..models import AnalyticsEvent, ChatSession, Ticket, utcnow
+from ..models import AnalyticsEvent, ChatSession, Ticket, TicketNote, utcnow
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 500
 TICKET_PII = {"email": None, "phone": None, "resume_token_hash": None}
+ERASED_TEXT = "[deleted by the visitor]"
 
 
 def strip_ticket_pii(criterion):
     """Remove the visitor's contact and resume token from the tickets matching `criterion`; returns the count."""
     has_pii = Ticket.email.isnot(None) | Ticket.phone.isnot(None) | Ticket.resume_token_hash.isnot(None)
     return db.session.query(Ticket).filter(criterion, has_pii).update(dict(TICKET_PII), synchronize_session=False)
+
+
+def erase_ticket_pii(session_id):
+    """The visitor erased their chat: its tickets keep number, status and dates, nothing the visitor wrote or
+    was written (description, subject, notes) nor how to reach them. Does not commit; returns the count."""
+    ids = [row.id for row in db.session.query(Ticket.id).filter(Ticket.session_id == session_id)]
+    if not ids:
+        return 0
+    db.session.query(TicketNote).filter(TicketNote.ticket_id.in_(ids)).delete(synchronize_session=False)
+    return db.session.query(Ticket).filter(Ticket.id.in_(ids)).update(
+        {**TICKET_PII, "description": ERASED_TEXT, "subject": ERASED_TEXT}, synchronize_session=False)
 
 
 def purge_analytics(now):

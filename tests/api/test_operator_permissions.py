@@ -25,6 +25,7 @@ ANY_OPERATOR = [
     ("GET", "/api/operators/me", None),
     ("POST", "/api/operators/status", {"isOnline": True}),
     ("GET", "/api/operators/pending-chats", None),
+    ("GET", "/api/operators/online", None),
     ("POST", "/api/operators/take-chat", {"sessionId": "{waiting}"}),
     ("POST", "/api/operators/logout", None),
     ("POST", "/api/chat-management/add-note", {"sessionId": "{owned}", "content": "nota"}),

@@ -124,3 +124,10 @@ def test_password_reset_replaces_the_old_password(client, admin_headers, operato
 
 def test_editing_an_unknown_operator_is_404(client, admin_headers):
     assert client.patch("/api/operators/999999", headers=admin_headers, json={"name": "X"}).status_code == 404
+
+
+def test_operators_see_online_colleagues_with_their_load(client, make, operator, operator_headers):
+    make.operator(username="away", is_online=False)
+    make.operator(username="gone", is_online=True, is_active=False)
+    listed = client.get("/api/operators/online", headers=operator_headers).get_json()["operators"]
+    assert [(op["username"], op["openChats"], op["hasCapacity"]) for op in listed] == [("op-test", 0, True)]

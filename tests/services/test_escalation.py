@@ -170,3 +170,17 @@ def test_claiming_beyond_capacity_is_a_conflict(make, capacity_one):
     busy(make, op)
     with pytest.raises(assignment.OperatorAtCapacity):
         assignment.assign(make.chat(status="WAITING_OPERATOR"), op, utcnow(), "take")
+
+
+@pytest.mark.parametrize("status", ["RESOLVED", "NOT_RESOLVED", "CANCELLED", "IDLE"])
+def test_a_closed_or_quiet_chat_asking_again_reopens_and_gets_an_operator(make, status):
+    op = make.operator(is_online=True)
+    chat = make.chat(status=status)
+    assert kinds(escalation.request_operator(chat, "visitor_request", now=NOW)) == ["operator_joined"]
+    assert chat.status == ChatStatus.WITH_OPERATOR and chat.operator_id == op.id
+
+
+def test_an_ended_chat_cannot_ask_for_an_operator(make):
+    make.operator(is_online=True)
+    chat = make.chat(status="ENDED")
+    assert escalation.request_operator(chat, "visitor_request", now=NOW) == []

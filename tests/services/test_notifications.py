@@ -167,3 +167,30 @@ def test_a_failing_webhook_receiver_never_breaks_the_use_case(app, monkeypatch, 
         ticket, _ = tickets.create_ticket_from_visitor("Ciao", "EMAIL", email="ana@example.com", now=NOW)
         run_jobs()
         assert server.requests and db.session.get(type(ticket), ticket.id).number == ticket.number
+
+
+def test_starttls_is_required_when_configured(app):
+    with SmtpServer() as server:  # a plain server that offers no STARTTLS
+        notifier = SmtpNotifier({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": server.port, "SMTP_STARTTLS": True,
+                                 "MAIL_FROM": "a@example.com"})
+        with pytest.raises(DeliveryError):
+            notifier.send("x@example.com", "s", "t")
+        assert server.messages == []
+
+
+@pytest.mark.redis_only
+def test_a_failed_notification_job_is_scheduled_again_with_backoff(app, monkeypatch, run_jobs):
+    from rq.registry import ScheduledJobRegistry
+
+    from lucine_chatbot.jobs import dispatch
+
+    with HttpServer(status=503) as server:
+        configure(app, monkeypatch, TWILIO_ACCOUNT_SID="AC1", TWILIO_AUTH_TOKEN="t", TWILIO_WHATSAPP_FROM="+1415",
+                  TWILIO_API_BASE=server.url)
+        tickets.create_ticket_from_visitor("Ciao", "WHATSAPP", phone="+393331234567", now=NOW)
+        run_jobs()
+        assert len(server.requests) == 1
+    [job_id] = ScheduledJobRegistry(queue=dispatch.get_queue("default")).get_job_ids()
+    job = dispatch.get_queue("default").fetch_job(job_id)
+    assert job.func_name.endswith("send_ticket_confirmation")
+    assert job.retries_left == len(notify.RETRY_BACKOFF) - 1

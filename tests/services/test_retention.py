@@ -70,3 +70,17 @@ def test_retention_runs_daily_from_the_schedule():
     jobs = {job.name: job for job in periodic_jobs({"SWEEP_INTERVAL_SECONDS": 60})}
     assert jobs["retention"].interval == 86400
     assert jobs["retention"].func == "lucine_chatbot.jobs.retention:run_retention"
+
+
+def test_erasing_a_chat_leaves_its_tickets_without_content_contact_or_notes(make, operator):
+    from lucine_chatbot.models import TicketNote
+    from lucine_chatbot.services import ticket_desk
+
+    chat, ticket = old_conversation(make, operator, NOW)
+    ticket_desk.add_note(ticket.id, operator, "Ana ha chiamato", is_public=True)
+    assert retention.erase_ticket_pii(chat.id) == 1
+    db.session.commit()
+    kept = db.session.get(Ticket, ticket.id)
+    assert (kept.email, kept.phone, kept.resume_token_hash) == (None, None, None)
+    assert kept.description == kept.subject == retention.ERASED_TEXT
+    assert db.session.query(TicketNote).count() == 0

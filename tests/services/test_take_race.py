@@ -1,82 +1,81 @@
-"""N operators take the same chat at the same moment, each on its own thread and connection: one wins."""
+"""Concurrent claims on PostgreSQL, each on its own thread and connection: one winner, capacity never exceeded."""
 import threading
 
 import pytest
 
 from lucine_chatbot.errors import Conflict
 from lucine_chatbot.extensions import db
-from lucine_chatbot.models import ChatSession, ChatStatus, OperatorChat
-from lucine_chatbot.services import operator_chats
+from lucine_chatbot.models import ChatSession, ChatStatus, OperatorChat, QueueEntry
+from lucine_chatbot.services import escalation, operator_chats
 
 THREADS = 8
+pytestmark = [pytest.mark.postgres_only, pytest.mark.real_db]
 
 
-def take_concurrently(app, operator_ids, public_id):
-    barrier = threading.Barrier(len(operator_ids))
-    results = {}
+def run_at_once(app, calls):
+    """Run each `call()` in its own thread and app context (own connection), released together."""
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
 
-    def take(operator_id):
+    def run(index, call):
         with app.app_context():
             try:
-                db.session.connection()  # each thread holds its own connection before the start line
+                db.session.connection()  # hold a connection before the start line
                 barrier.wait(timeout=10)
-                operator_chats.take_chat(operator_id, public_id)
-                results[operator_id] = "won"
+                call()
+                outcomes[index] = "won"
             except Conflict:
                 db.session.rollback()
-                results[operator_id] = "conflict"
+                outcomes[index] = "conflict"
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=take, args=(op_id,)) for op_id in operator_ids]
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
-    return results
+    return outcomes
 
 
-@pytest.mark.postgres_only
-@pytest.mark.real_db
 def test_of_eight_concurrent_takes_exactly_one_wins_and_the_rest_conflict(app, make):
     operator_ids = [make.operator(is_online=bool(n % 2)).id for n in range(THREADS)]
     public_id = make.chat(status="WAITING_OPERATOR").public_id
     db.session.commit()
-    results = take_concurrently(app, operator_ids, public_id)
-    assert sorted(results.values()) == ["conflict"] * (THREADS - 1) + ["won"]
+    outcomes = run_at_once(app, [lambda op_id=op_id: operator_chats.take_chat(op_id, public_id)
+                                 for op_id in operator_ids])
+    assert sorted(outcomes) == ["conflict"] * (THREADS - 1) + ["won"]
     db.session.expire_all()
     chat = db.session.query(ChatSession).filter_by(public_id=public_id).one()
-    winner = next(op_id for op_id, outcome in results.items() if outcome == "won")
-    assert chat.status == ChatStatus.WITH_OPERATOR and chat.operator_id == winner
+    assert chat.status == ChatStatus.WITH_OPERATOR and chat.operator_id == operator_ids[outcomes.index("won")]
     assert db.session.query(OperatorChat).filter_by(session_id=chat.id).count() == 1
 
 
-@pytest.mark.postgres_only
-@pytest.mark.real_db
 def test_one_operator_taking_many_chats_at_once_never_exceeds_capacity(app, make, monkeypatch):
     monkeypatch.setitem(app.config, "MAX_CHATS_PER_OPERATOR", 2)
     operator_id = make.operator(is_online=True).id
     chats = [make.chat(status="WAITING_OPERATOR").public_id for _ in range(THREADS)]
     db.session.commit()
-    barrier = threading.Barrier(THREADS)
-    outcomes = []
-
-    def take(public_id):
-        with app.app_context():
-            try:
-                db.session.connection()
-                barrier.wait(timeout=10)
-                operator_chats.take_chat(operator_id, public_id)
-                outcomes.append("won")
-            except Conflict:
-                db.session.rollback()
-                outcomes.append("conflict")
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=take, args=(public_id,)) for public_id in chats]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = run_at_once(app, [lambda pid=pid: operator_chats.take_chat(operator_id, pid) for pid in chats])
     assert outcomes.count("won") == 2 and outcomes.count("conflict") == THREADS - 2
+
+
+def test_simultaneous_requests_fill_capacity_then_queue(app, make, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CHATS_PER_OPERATOR", 2)
+    operator_id = make.operator(is_online=True).id
+    chat_ids = [make.chat().id for _ in range(THREADS)]
+    db.session.commit()
+
+    def request(chat_id):
+        escalation.request_operator(db.session.get(ChatSession, chat_id), "visitor_request")
+        db.session.commit()
+
+    outcomes = run_at_once(app, [lambda cid=cid: request(cid) for cid in chat_ids])
+    assert outcomes == ["won"] * THREADS
+    db.session.expire_all()
+    statuses = [db.session.get(ChatSession, cid).status for cid in chat_ids]
+    assert statuses.count(ChatStatus.WITH_OPERATOR) == 2 and statuses.count(ChatStatus.WAITING_OPERATOR) == 6
+    assert db.session.query(OperatorChat).filter_by(operator_id=operator_id, ended_at=None).count() == 2
+    positions = sorted(escalation.queue_position(db.session.get(ChatSession, cid))["position"]
+                       for cid in chat_ids if db.session.query(QueueEntry).filter_by(session_id=cid).count())
+    assert positions == [1, 2, 3, 4, 5, 6]

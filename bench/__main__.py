@@ -1,0 +1,42 @@
+"""`python -m bench run [--quick] [--write docs/performance.md] [--json out.json]`."""
+import argparse
+import json
+import sys
+from dataclasses import replace
+
+from . import report
+from .run import Settings, run
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    cmd = sub.add_parser("run", help="start the stack on 127.0.0.1 and measure it")
+    cmd.add_argument("--quick", action="store_true", help="5 s per scenario and fewer samples")
+    cmd.add_argument("--seconds", type=int, help="duration of each wrk scenario")
+    cmd.add_argument("--connections", type=int, help="wrk connections (default 64)")
+    cmd.add_argument("--web-concurrency", type=int, help="gunicorn sync workers (default 4)")
+    cmd.add_argument("--llm-latency-ms", type=int, help="stub LLM latency (default 300)")
+    cmd.add_argument("--write", metavar="PATH", help="replace the results block of this Markdown file")
+    cmd.add_argument("--json", metavar="PATH", help="also save the raw results as JSON")
+    cmd.add_argument("--keep-database", action="store_true", help="keep lucine_benchrun for inspection")
+    args = parser.parse_args(argv)
+
+    settings = Settings.quick() if args.quick else Settings()
+    overrides = {"seconds": args.seconds, "connections": args.connections,
+                 "web_concurrency": args.web_concurrency,
+                 "llm_latency": args.llm_latency_ms / 1000 if args.llm_latency_ms is not None else None}
+    settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+    results = run(settings, keep_database=args.keep_database, log=lambda text: print(f"· {text}", flush=True))
+    command = "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])
+    print(report.markdown(results, command))
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(results, handle, indent=2, default=str)
+    if args.write:
+        report.write(args.write, results, command)
+    return 0 if all(ok for _target, _measured, ok in report.checks(results)) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""Targets of issue 10 checked against a run, and the Markdown written into docs/performance.md."""
+import re
+from pathlib import Path
+
+BEGIN, END = "<!-- bench:results:begin -->", "<!-- bench:results:end -->"
+P99_LIMIT_MS = 100
+OVERHEAD_P95_LIMIT_MS = 100
+MEMORY_LIMIT_MB = 300
+SCALING_EFFICIENCY = 0.85  # replies/s with n workers ≥ 85 % of n × replies/s with one
+
+
+def checks(results):
+    """[(target, measured, ok)] for every target of the issue."""
+    ceiling = results["ceiling"]["rps"]
+    load = results.get("load", {})
+    out = []
+    if "poll" in load:
+        ratio = load["poll"]["rps"] / ceiling
+        out.append(("poll ≥ 35 % of the ceiling's req/s", f"{ratio:.0%}", ratio >= 0.35))
+    if "new_visitor" in load:
+        ratio = load["new_visitor"]["rps"] / ceiling
+        out.append(("new-visitor message ≥ 10 % of the ceiling", f"{ratio:.0%}", ratio >= 0.10))
+    for name, row in load.items():
+        out.append((f"{row['name']}: p99 ≤ {P99_LIMIT_MS} ms at {row['connections']} connections",
+                    f"{row['p99_ms']:.1f} ms", row["p99_ms"] <= P99_LIMIT_MS))
+        out.append((f"{row['name']}: zero errors", str(row["errors"]), row["errors"] == 0))
+    if "ai_overhead" in results:
+        p95 = results["ai_overhead"]["visible"]["p95"]
+        out.append((f"AI reply overhead p95 ≤ {OVERHEAD_P95_LIMIT_MS} ms", f"{p95:.1f} ms",
+                    p95 <= OVERHEAD_P95_LIMIT_MS))
+    memory = results.get("memory", {})
+    if memory.get("total_rss_mb"):
+        out.append((f"web workers + one RQ worker ≤ {MEMORY_LIMIT_MB} MB RSS", f"{memory['total_rss_mb']} MB",
+                    memory["total_rss_mb"] <= MEMORY_LIMIT_MB))
+    throughput = results.get("ai_throughput", [])
+    if len(throughput) > 1:
+        one = throughput[0]["replies_per_s"]
+        worst = min(row["replies_per_s"] / (row["workers"] * one) for row in throughput[1:])
+        out.append((f"AI throughput scales with worker processes (≥ {SCALING_EFFICIENCY:.0%} of linear)",
+                    f"{worst:.0%} of linear", worst >= SCALING_EFFICIENCY))
+    return out
+
+
+def markdown(results, command):
+    s, m = results["settings"], results["machine"]
+    lines = [BEGIN, "", f"Run {results['started']} on {m['cpus']} CPUs ({m['cpu']}), {m['memory_gb']} GB RAM, "
+             f"Python {m['python']}, load average {m.get('load_average')} before and "
+             f"{results.get('load_average_after')} after; {s['web_concurrency']} gunicorn sync workers, wrk with {s['connections']} "
+             f"connections for {s['seconds']} s per scenario, stub LLM latency {s['llm_latency'] * 1000:.0f} ms.",
+             "", "```", command, "```", "", "### Targets", "", "| target | measured | |", "|---|---|---|"]
+    lines += [f"| {target} | {measured} | {'✅' if ok else '❌'} |" for target, measured, ok in checks(results)]
+    lines += ["", "### Web tier (wrk, closed loop)", "",
+              "| scenario | req/s | % of ceiling | p50 ms | p95 ms | p99 ms | max ms | errors |",
+              "|---|---|---|---|---|---|---|---|"]
+    ceiling = results["ceiling"]["rps"]
+    for row in [results["ceiling"], *results.get("load", {}).values()]:
+        errors = row["errors"] if not row["error_detail"] else f"{row['errors']} {row['error_detail']}"
+        lines.append(f"| {row['name']} | {row['rps']:.0f} | {row['rps'] / ceiling:.0%} | {row['p50_ms']:.1f} | "
+                     f"{row['p95_ms']:.1f} | {row['p99_ms']:.1f} | {row['max_ms']:.1f} | {errors} |")
+    lines += _ai(results) + _memory(results) + ["", END]
+    return "\n".join(lines)
+
+
+def _ai(results):
+    lines = []
+    if "ai_overhead" in results:
+        o = results["ai_overhead"]
+        lines += ["", "### AI reply overhead", "",
+                  f"{o['samples']} visitors one after another, 1 RQ worker; overhead = reply visible in a poll − "
+                  f"{o['llm_latency_ms']:.0f} ms LLM latency (polled every {o['poll_interval_ms']:.0f} ms); "
+                  "server side = BOT message stored − USER message stored − LLM latency.", "",
+                  "| | p50 ms | p95 ms | max ms |", "|---|---|---|---|",
+                  f"| visible to the visitor | {o['visible']['p50']} | {o['visible']['p95']} | {o['visible']['max']} |",
+                  f"| server side | {o['server']['p50']} | {o['server']['p95']} | {o['server']['max']} |"]
+    if results.get("ai_throughput"):
+        one = results["ai_throughput"][0]["replies_per_s"]
+        latency = results["settings"]["llm_latency"]
+        lines += ["", "### AI throughput per worker process", "",
+                  "| RQ workers | replies | seconds | replies/s | × one worker | LLM-bound limit |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {r['workers']} | {r['jobs']} | {r['seconds']} | {r['replies_per_s']} | "
+                  f"{r['replies_per_s'] / one:.2f} | {r['workers'] / latency:.1f} |" for r in results["ai_throughput"]]
+    return lines
+
+
+def _memory(results):
+    memory = results.get("memory")
+    if not memory:
+        return []
+    lines = ["", "### Peak memory", "", "| process | peak RSS MB | peak PSS MB |", "|---|---|---|"]
+    children = {}
+    for row in memory["processes"]:
+        if row["kind"] == "child" and row["role"] != "web":
+            children[row["role"]] = max(children.get(row["role"], row), row, key=lambda r: r["rss_mb"])
+            continue
+        name = f"{row['role']} {'gunicorn worker' if row['kind'] == 'child' else row['kind']} (pid {row['pid']})"
+        lines.append(f"| {name} | {row['rss_mb']} | {row['pss_mb']} |")
+    lines += [f"| {role} largest child (work-horse/scheduler) | {row['rss_mb']} | {row['pss_mb']} |"
+              for role, row in children.items()]
+    for role, peak in memory["roles"].items():
+        if role in ("web", "rq-worker-1"):
+            lines.append(f"| **{role}, whole tree at its peak** | **{peak['rss_mb']}** | **{peak['pss_mb']}** |")
+    lines.append(f"| **web + one RQ worker** | **{memory['total_rss_mb']}** | **{memory['total_pss_mb']}** |")
+    return lines
+
+
+def write(path, results, command):
+    """Replace the results block of docs/performance.md (other sections are left as they are)."""
+    path = Path(path)
+    text = path.read_text() if path.exists() else ""
+    block = markdown(results, command)
+    if BEGIN in text and END in text:
+        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _m: block, text, flags=re.S)
+    else:
+        text = text.rstrip() + "\n\n## Latest results\n\n" + block + "\n"
+    path.write_text(text)

@@ -1,0 +1,125 @@
+"""One benchmark run: the ceiling, then the app with its workers, every phase bounded in requests and time."""
+import platform
+import tempfile
+import time
+from dataclasses import dataclass
+
+import psutil
+
+from . import scenarios, stack, wrk
+from .llm_stub import LlmStub
+
+
+@dataclass(frozen=True)
+class Settings:
+    seconds: int = 15            # each wrk run
+    connections: int = 64
+    web_concurrency: int = 4     # gunicorn sync workers (2 per core on the 2-core reference machine)
+    llm_latency: float = 0.3     # the stub LLM's answer time, s
+    sessions: int = 300          # open widgets the poll and mix scenarios cycle through
+    overhead_samples: int = 60
+    jobs_per_worker: int = 24    # AI throughput burst size per worker process
+    worker_counts: tuple = (1, 2, 4)
+
+    @classmethod
+    def quick(cls):
+        return cls(seconds=5, sessions=100, overhead_samples=20, jobs_per_worker=10)
+
+
+def machine():
+    return {"load_average": [round(x, 1) for x in psutil.getloadavg()], "cpus": psutil.cpu_count(), "cpu": platform.processor() or platform.machine(),
+            "memory_gb": round(psutil.virtual_memory().total / 2**30, 1), "python": platform.python_version()}
+
+
+def run(settings, keep_database=False, log=print):
+    workdir = tempfile.mkdtemp(prefix="lucine-bench-")
+    results = {"settings": settings.__dict__, "machine": machine(), "workdir": workdir,
+               "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    with LlmStub(settings.llm_latency) as stub:
+        db_url = stack.recreate_database()
+        stack.flush_redis()
+        env = stack.app_environment(db_url, stub.base_url, workdir, settings.web_concurrency)
+        log("migrating and seeding a fresh database")
+        stack.run_flask(env, "db", "upgrade")
+        stack.run_flask(env, "seed")
+        processes = stack.Processes(workdir)
+        monitor = stack.MemoryMonitor(processes).start()
+        try:
+            results["ceiling"] = _ceiling(processes, env, settings, log).as_dict()
+            _app(processes, env, db_url, stub, settings, results, log)
+        finally:
+            monitor.stop()
+            processes.stop_all()
+            if not keep_database:
+                stack.drop_database()
+        results["memory"] = memory_report(monitor)
+    results["load_average_after"] = [round(x, 1) for x in psutil.getloadavg()]
+    return results
+
+
+def _ceiling(processes, env, settings, log):
+    port = stack.free_port()
+    server = processes.gunicorn("ceiling", "bench.ceiling:app", port, env)
+    log("ceiling: bare Flask JSON view")
+    result = wrk.run("ceiling", f"http://127.0.0.1:{port}/ceiling", wrk.get_script(["/ceiling"]),
+                     settings.connections, settings.seconds)
+    processes.stop(server)
+    return result
+
+
+def _app(processes, env, db_url, stub, settings, results, log):
+    port = stack.free_port()
+    base = f"http://127.0.0.1:{port}"
+    processes.gunicorn("web", "wsgi:app", port, env)
+    workers = [processes.worker("rq-worker-1", env)]
+    stack.wait_for_workers(base, 1)
+
+    log(f"creating {settings.sessions} conversations")
+    stub.latency = 0.0  # setup only: the replies exist before the measured phases start
+    sessions = scenarios.create_sessions(base, settings.sessions)
+    scenarios.wait_for_replies(db_url, [sid for sid, _ in sessions])
+    cursors = scenarios.last_message_ids(base, [sid for sid, _ in sessions])
+    stub.latency = settings.llm_latency
+
+    load = {}
+    log("poll")
+    load["poll"] = scenarios.run_poll(base, cursors, settings.connections, settings.seconds).as_dict()
+    log("new visitor message")
+    load["new_visitor"] = scenarios.run_new_visitor(base, settings.connections, settings.seconds).as_dict()
+    _settle(env)
+    log("widget mix")
+    load["mixed"] = scenarios.run_mixed(base, cursors, settings.connections, settings.seconds).as_dict()
+    _settle(env)
+    results["load"] = load
+
+    log("AI reply overhead (1 worker, one visitor at a time)")
+    results["ai_overhead"] = scenarios.ai_overhead(base, db_url, settings.llm_latency, settings.overhead_samples)
+    results["ai_throughput"] = []
+    for count in settings.worker_counts:
+        while len(workers) < count:
+            workers.append(processes.worker(f"rq-worker-{len(workers) + 1}", env))
+        stack.wait_for_workers(base, count)
+        log(f"AI throughput with {count} worker process(es)")
+        outcome = scenarios.ai_throughput(base, db_url, settings.jobs_per_worker * count)
+        results["ai_throughput"].append({"workers": count, **outcome})
+
+
+def _settle(env):
+    """Empty the AI queue a write scenario filled, and let the worker finish the job in hand."""
+    scenarios.clear_ai_queue(env["REDIS_URL"])
+    time.sleep(1.5)
+
+
+def memory_report(monitor):
+    """Peak RSS/PSS per process, MB, and the largest simultaneous total of each role's process tree."""
+    def mb(value):
+        return round(value / 2**20, 1)
+
+    rows = [{"role": role, "kind": kind, "pid": pid, "rss_mb": mb(peak["rss"]), "pss_mb": mb(peak["pss"])}
+            for (role, kind, pid), peak in sorted(monitor.peaks.items())]
+    roles = {role: {"rss_mb": mb(peak["rss"]), "pss_mb": mb(peak["pss"])}
+             for role, peak in monitor.role_peaks.items()}
+    web, worker = roles.get("web", {}), roles.get("rq-worker-1", {})
+    return {"processes": [r for r in rows if r["role"] in ("web", "rq-worker-1")], "roles": roles,
+            "total_rss_mb": round(web.get("rss_mb", 0) + worker.get("rss_mb", 0), 1),
+            "total_pss_mb": round(web.get("pss_mb", 0) + worker.get("pss_mb", 0), 1)}

@@ -1,0 +1,143 @@
+"""The widget's traffic: polls, first messages, follow-ups, escalations (wrk), and the AI pipeline (Python)."""
+import json
+import statistics
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from . import wrk
+from .client import Client, user_message_id
+
+QUESTIONS = [
+    "Quanto costa il biglietto intero?", "Dove posso parcheggiare il camper?", "Siete aperti il 26 dicembre?",
+    "I cani sono ammessi?", "C'è la navetta dal parcheggio P2?", "What time is the last entry?",
+    "Il percorso è accessibile con il passeggino?", "Wie viel kostet ein Ticket?",
+]
+ESCALATION = "Vorrei parlare con un operatore, per favore"
+# A visitor with the widget open polls every 3 s (20/min) and writes about every 30 s (2/min); one in four
+# of those messages starts a conversation, one visitor in thirty asks for a human.
+MIX = {"poll": 88, "follow_up": 8, "new_visitor": 3, "escalation": 1}
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def _body(message, session_id=None):
+    return json.dumps({"message": message, **({"sessionId": session_id} if session_id else {})})
+
+
+def create_sessions(base_url, count, threads=8):
+    """`count` visitors who each wrote a first message; returns [(sessionId, userMessageId)]."""
+    client = Client(base_url)
+
+    def one(i):
+        data = client.post_message(QUESTIONS[i % len(QUESTIONS)])
+        return data["sessionId"], user_message_id(data)
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def wait_for_replies(db_url, session_ids, timeout=120):
+    """Until every session has a BOT message (read from the database, so no HTTP load is added)."""
+    import psycopg
+
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            missing = conn.execute(
+                "SELECT count(*) FROM chat_session s WHERE s.public_id = ANY(%s) AND NOT EXISTS "
+                "(SELECT 1 FROM chat_message m WHERE m.session_id = s.id AND m.sender = 'BOT')",
+                (list(session_ids),)).fetchone()[0]
+            if not missing:
+                return
+            time.sleep(0.1)
+    raise TimeoutError(f"{missing} sessions still without a reply after {timeout} s")
+
+
+def last_message_ids(base_url, session_ids):
+    client = Client(base_url)
+    return {sid: max(m["id"] for m in client.poll(sid)["messages"]) for sid in session_ids}
+
+
+def run_poll(base_url, cursors, connections, seconds):
+    """The steady state of an open widget: a poll with the newest id it has (usually nothing new)."""
+    paths = [f"/api/chat/poll/{sid}?after={last}" for sid, last in cursors.items()]
+    return wrk.run("poll", base_url + "/api/chat/poll", wrk.get_script(paths), connections, seconds)
+
+
+def run_new_visitor(base_url, connections, seconds):
+    """A first message: session created, USER message stored, AI job enqueued, 202."""
+    options = [("POST", "/api/chat", _body(q)) for q in QUESTIONS]
+    return wrk.run("new visitor message", base_url + "/api/chat", wrk.mixed_script([(1, options)]),
+                   connections, seconds)
+
+
+def run_mixed(base_url, cursors, connections, seconds):
+    sessions = list(cursors)
+    categories = [
+        (MIX["poll"], [("GET", f"/api/chat/poll/{sid}?after={last}", None) for sid, last in cursors.items()]),
+        (MIX["follow_up"], [("POST", "/api/chat", _body(QUESTIONS[i % len(QUESTIONS)], sid))
+                            for i, sid in enumerate(sessions)]),
+        (MIX["new_visitor"], [("POST", "/api/chat", _body(q)) for q in QUESTIONS]),
+        (MIX["escalation"], [("POST", "/api/chat", _body(ESCALATION))]),
+    ]
+    return wrk.run("widget mix", base_url + "/api/chat", wrk.mixed_script(categories), connections, seconds)
+
+
+def clear_ai_queue(redis_url):
+    """Drop the replies still queued after a write scenario, so the next one starts from an empty queue."""
+    from redis import Redis
+
+    Redis.from_url(redis_url).delete("rq:queue:ai")
+
+
+def ai_overhead(base_url, db_url, llm_latency, samples, interval=0.01):
+    """Sequential visitors (never more than the workers can take): POST, then poll every `interval` s until the
+    reply shows. Overhead = time to visible reply − the stub LLM's latency. Also the server-side part, from the
+    database timestamps (BOT created − USER created − latency), which has no polling granularity."""
+    client = Client(base_url)
+    visible, server_ids = [], []
+    for i in range(samples):
+        started = time.monotonic()
+        data = client.post_message(QUESTIONS[i % len(QUESTIONS)])
+        user_id = user_message_id(data)
+        bot, seen = client.wait_for_bot(data["sessionId"], user_id, interval=interval)
+        visible.append((seen - started - llm_latency) * 1000)
+        server_ids.append((user_id, bot["id"]))
+    server = _server_side_ms(db_url, server_ids, llm_latency)
+    return {"samples": samples, "llm_latency_ms": llm_latency * 1000, "poll_interval_ms": interval * 1000,
+            "visible": _summary(visible), "server": _summary(server)}
+
+
+def _server_side_ms(db_url, pairs, llm_latency):
+    import psycopg
+
+    ids = [i for pair in pairs for i in pair]
+    with psycopg.connect(db_url) as conn:
+        created = dict(conn.execute("SELECT id, created_at FROM chat_message WHERE id = ANY(%s)", (ids,)))
+    return [((created[bot] - created[user]).total_seconds() - llm_latency) * 1000 for user, bot in pairs]
+
+
+def _summary(values):
+    return {"p50": round(percentile(values, 50), 1), "p95": round(percentile(values, 95), 1),
+            "max": round(max(values), 1), "mean": round(statistics.fmean(values), 1)}
+
+
+def ai_throughput(base_url, db_url, jobs, timeout=180):
+    """`jobs` visitors write at once; replies/s = jobs ÷ (last BOT message − first USER message)."""
+    import psycopg
+
+    sessions = create_sessions(base_url, jobs, threads=16)
+    wait_for_replies(db_url, [sid for sid, _ in sessions], timeout=timeout)
+    with psycopg.connect(db_url) as conn:
+        first_user, last_bot = conn.execute(
+            "SELECT min(m.created_at) FILTER (WHERE m.sender = 'USER'), max(m.created_at) FILTER "
+            "(WHERE m.sender = 'BOT') FROM chat_message m JOIN chat_session s ON s.id = m.session_id "
+            "WHERE s.public_id = ANY(%s)", ([sid for sid, _ in sessions],)).fetchone()
+    elapsed = (last_bot - first_user).total_seconds()
+    return {"jobs": jobs, "seconds": round(elapsed, 2), "replies_per_s": round(jobs / elapsed, 2)}

@@ -1,0 +1,194 @@
+"""The real stack on 127.0.0.1: a throwaway PostgreSQL database, Redis DB 7, gunicorn, RQ workers, memory sampling."""
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+BENCH_DATABASE = "lucine_benchrun"
+BENCH_REDIS_URL = "redis://127.0.0.1:6379/7"
+UNLIMITED = "1000000/minute"  # every request comes from 127.0.0.1: the limits would measure themselves
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def recreate_database(name=BENCH_DATABASE):
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"postgresql://postgres@127.0.0.1:5432/{name}"
+
+
+def drop_database(name=BENCH_DATABASE):
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def flush_redis(url=BENCH_REDIS_URL):
+    from redis import Redis
+
+    Redis.from_url(url).flushdb()
+
+
+def app_environment(database_url, llm_base_url, instance_path, web_concurrency):
+    """Production settings, pointed at local services only."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "FLASK_"))}
+    env.update({
+        "APP_ENV": "production", "SECRET_KEY": "bench-secret-key-" + "x" * 32,
+        "JWT_SECRET_KEY": "bench-jwt-secret-key-" + "y" * 32, "DATABASE_URL": database_url,
+        "REDIS_URL": BENCH_REDIS_URL, "OPENAI_API_KEY": "bench-key", "OPENAI_BASE_URL": llm_base_url,
+        "AI_MAX_RETRIES": "0", "ADMIN_PASSWORD": "bench-admin-password", "LUCINE_INSTANCE_PATH": str(instance_path),
+        "RATE_LIMIT_CHAT": UNLIMITED, "RATE_LIMIT_POLL": UNLIMITED, "RATE_LIMIT_DEFAULT": UNLIMITED,
+        "RATE_LIMIT_TICKET": UNLIMITED, "LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": str(web_concurrency),
+        "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+def run_flask(env, *args):
+    """`flask --app wsgi …` as the pre-deploy step runs it; raises with its output when it fails."""
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    if done.returncode:
+        raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+class Processes:
+    """Starts and stops the processes of one run; each gets a role for the memory report."""
+
+    def __init__(self, log_dir):
+        self.log_dir = Path(log_dir)
+        self.started = []  # (role, Popen)
+
+    def start(self, role, argv, env):
+        log = open(self.log_dir / f"{role}.log", "ab")
+        process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        self.started.append((role, process))
+        return process
+
+    def gunicorn(self, role, wsgi_app, port, env):
+        env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}
+        process = self.start(role, [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", wsgi_app], env)
+        wait_until_serving(f"http://127.0.0.1:{port}", process)
+        return process
+
+    def worker(self, role, env):
+        return self.start(role, [sys.executable, "-m", "flask", "--app", "wsgi", "worker"], env)
+
+    def stop(self, process, timeout=20):
+        """SIGTERM (gunicorn and RQ shut down gracefully), SIGKILL after `timeout`."""
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+        self.started = [(role, p) for role, p in self.started if p is not process]
+
+    def stop_all(self):
+        for _role, process in list(reversed(self.started)):
+            self.stop(process)
+
+
+def wait_until_serving(base_url, process, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{base_url} exited with {process.returncode} before serving")
+        for path in ("/api/health", "/ceiling"):
+            try:
+                with urllib.request.urlopen(base_url + path, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except urllib.error.HTTPError:
+                continue
+            except OSError:
+                break
+        time.sleep(0.2)
+    raise RuntimeError(f"{base_url} did not start within {timeout} s")
+
+
+def wait_for_workers(base_url, count, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(base_url + "/api/health", timeout=5) as response:
+            if json.loads(response.read())["services"]["queue"]["workers"] >= count:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"{count} RQ workers did not register within {timeout} s")
+
+
+class MemoryMonitor:
+    """Samples the RSS (and PSS, which splits shared pages fairly) of every process of the run and its children."""
+
+    def __init__(self, processes, interval=0.25):
+        self.processes = processes
+        self.interval = interval
+        self.peaks = {}  # (role, kind, pid) -> {"rss": bytes, "pss": bytes}
+        self.role_peaks = {}  # role -> the largest simultaneous {"rss", "pss"} of its whole process tree
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="memory-monitor", daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(5)
+
+    def _loop(self):
+        while not self._stop.wait(self.interval):
+            for role, popen in list(self.processes.started):
+                self._sample(role, popen.pid)
+
+    def _sample(self, role, pid):
+        try:
+            root = psutil.Process(pid)
+            tree = [(self._kind(root, True), root)] + [(self._kind(c, False), c) for c in root.children(True)]
+        except psutil.Error:
+            return
+        now = {"rss": 0, "pss": 0}
+        for kind, proc in tree:
+            try:
+                info = proc.memory_full_info()
+            except psutil.Error:
+                continue
+            peak = self.peaks.setdefault((role, kind, proc.pid), {"rss": 0, "pss": 0})
+            for field in ("rss", "pss"):
+                value = getattr(info, field, 0)
+                peak[field] = max(peak[field], value)
+                now[field] += value
+        role_peak = self.role_peaks.setdefault(role, {"rss": 0, "pss": 0})
+        for field in now:
+            role_peak[field] = max(role_peak[field], now[field])
+
+    @staticmethod
+    def _kind(proc, is_root):
+        if is_root:
+            return "master" if "gunicorn" in " ".join(proc.cmdline()) else "worker"
+        return "child"
+
+    def by_role(self, role):
+        return {key: value for key, value in self.peaks.items() if key[0] == role}

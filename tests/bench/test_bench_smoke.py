@@ -1,0 +1,81 @@
+"""The benchmark's parts, without running it (it is timed and slow: `python -m bench run`, never in pytest)."""
+import json
+import urllib.request
+
+import pytest
+
+from bench import client, report, wrk
+from bench.llm_stub import REPLY, LlmStub
+
+
+def test_llm_stub_answers_like_openai_chat_completions():
+    from openai import OpenAI
+
+    with LlmStub(latency=0) as stub:
+        sdk = OpenAI(api_key="bench", base_url=stub.base_url, max_retries=0, timeout=5)
+        completion = sdk.chat.completions.create(model="gpt-test", messages=[{"role": "user", "content": "Ciao"}])
+    assert completion.choices[0].message.content == REPLY
+    assert stub.calls == 1 and stub.in_flight == 0
+
+
+def test_llm_stub_answers_404_for_other_paths():
+    with LlmStub(latency=0) as stub:
+        request = urllib.request.Request(stub.base_url + "/embeddings", data=b"{}", method="POST")
+        with pytest.raises(urllib.error.HTTPError) as error:
+            urllib.request.urlopen(request, timeout=5)
+    assert error.value.code == 404 and stub.calls == 0
+
+
+@pytest.mark.parametrize("url", ["http://example.com/api/chat", "http://10.0.0.1:8000/"])
+def test_load_runs_refuse_targets_other_than_loopback(url):
+    with pytest.raises(ValueError, match="loopback"):
+        wrk.run("x", url, wrk.get_script(["/"]), connections=1, seconds=1)
+    with pytest.raises(ValueError, match="loopback"):
+        client.Client(url)
+
+
+def test_wrk_scripts_quote_json_bodies_for_lua():
+    script = wrk.mixed_script([(3, [("POST", "/api/chat", json.dumps({"message": 'say "ciao"\n'}))]),
+                               (1, [("GET", "/api/chat/poll/abc?after=1", None)])])
+    assert '"{\\"message\\": \\"say \\\\\\"ciao\\\\\\"\\\\n\\"}"' in script
+    assert "math.random(4)" in script and "WRKJSON" in script
+
+
+def results(poll_rps=900.0, p99=40.0, overhead_p95=60.0, memory=250.0, four_workers=13.0):
+    row = {"connections": 64, "errors": 0, "error_detail": {}, "p50_ms": 10.0, "p95_ms": 30.0, "max_ms": 80.0}
+    return {
+        "settings": {"seconds": 5, "connections": 64, "web_concurrency": 4, "llm_latency": 0.3},
+        "machine": {"cpus": 2, "cpu": "x86_64", "memory_gb": 8.0, "python": "3.11.7"}, "started": "now",
+        "ceiling": {**row, "name": "ceiling", "rps": 2000.0, "p99_ms": 30.0},
+        "load": {"poll": {**row, "name": "poll", "rps": poll_rps, "p99_ms": p99},
+                 "new_visitor": {**row, "name": "new visitor message", "rps": 300.0, "p99_ms": p99}},
+        "ai_overhead": {"samples": 3, "llm_latency_ms": 300, "poll_interval_ms": 10,
+                        "visible": {"p50": 40.0, "p95": overhead_p95, "max": 90.0, "mean": 45.0},
+                        "server": {"p50": 30.0, "p95": 50.0, "max": 80.0, "mean": 35.0}},
+        "ai_throughput": [{"workers": 1, "jobs": 10, "seconds": 3.1, "replies_per_s": 3.2},
+                          {"workers": 4, "jobs": 40, "seconds": 3.2, "replies_per_s": four_workers}],
+        "memory": {"processes": [], "roles": {"web": {"rss_mb": 200.0, "pss_mb": 120.0}},
+                   "total_rss_mb": memory, "total_pss_mb": memory / 2},
+    }
+
+
+def test_report_passes_a_run_that_meets_every_target():
+    assert all(ok for _target, _measured, ok in report.checks(results()))
+
+
+@pytest.mark.parametrize("change, failing", [
+    ({"poll_rps": 500.0}, "poll ≥ 35 %"), ({"p99": 150.0}, "p99"), ({"overhead_p95": 150.0}, "overhead"),
+    ({"memory": 400.0}, "MB RSS"), ({"four_workers": 6.0}, "scales"),
+])
+def test_report_flags_each_missed_target(change, failing):
+    missed = [target for target, _measured, ok in report.checks(results(**change)) if not ok]
+    assert missed and all(failing in target for target in missed)
+
+
+def test_report_replaces_only_its_own_block_in_the_performance_doc(tmp_path):
+    doc = tmp_path / "performance.md"
+    doc.write_text(f"# Performance\n\nintro\n\n{report.BEGIN}\nold\n{report.END}\n\n## Analytics\n\nkept\n")
+    report.write(doc, results(), "python -m bench run --quick")
+    text = doc.read_text()
+    assert "old" not in text and "python -m bench run --quick" in text
+    assert text.startswith("# Performance\n\nintro") and text.endswith("## Analytics\n\nkept\n")

@@ -1,0 +1,87 @@
+"""Floods against the real endpoints: each owner's limit holds and answers a JSON 429 with Retry-After."""
+import pytest
+
+from tests.factories import DEFAULT_PASSWORD
+
+from .conftest import assert_json_error, require_route
+
+TICKET = {"description": "Vorrei cambiare la data", "contactMethod": "EMAIL", "email": "ospite@lucinedinatale.it"}
+
+
+def from_ip(ip):
+    return {"REMOTE_ADDR": ip}
+
+
+def login(client, username, password="wrong-password", ip="198.51.100.20"):
+    return client.post("/api/operators/login", json={"username": username, "password": password},
+                       environ_base=from_ip(ip))
+
+
+def assert_rate_limited(response):
+    assert_json_error(response, 429, "RATE_LIMITED")
+    assert int(response.headers["Retry-After"]) > 0
+
+
+def test_login_is_limited_per_address_and_username_even_for_the_right_password(client, app, operator):
+    require_route(app, "/api/operators/login", "POST")
+    assert [login(client, operator.username).status_code for _ in range(5)] == [401] * 5
+    assert_rate_limited(login(client, operator.username, DEFAULT_PASSWORD))
+    assert login(client, operator.username, DEFAULT_PASSWORD, ip="198.51.100.21").status_code == 200
+
+
+def test_login_usernames_do_not_share_a_bucket_but_the_address_has_a_ceiling(client, app):
+    require_route(app, "/api/operators/login", "POST")
+    statuses = [login(client, f"guess{n}").status_code for n in range(31)]
+    assert statuses[:30] == [401] * 30
+    assert_rate_limited(login(client, "guess-final"))
+
+
+def test_login_flood_cannot_be_dodged_with_case_or_spaces(client, app, operator):
+    require_route(app, "/api/operators/login", "POST")
+    for variant in (operator.username, operator.username.upper(), f" {operator.username} ", operator.username,
+                    operator.username):
+        login(client, variant)
+    assert_rate_limited(login(client, operator.username))
+
+
+def test_ticket_creation_is_limited_per_address(client, app):
+    limit = int(app.config["RATE_LIMIT_TICKET"].split("/")[0])
+    statuses = [client.post("/api/tickets", json=TICKET, environ_base=from_ip("198.51.100.30")).status_code
+                for _ in range(limit)]
+    assert statuses == [201] * limit
+    assert_rate_limited(client.post("/api/tickets", json=TICKET, environ_base=from_ip("198.51.100.30")))
+    assert client.post("/api/tickets", json=TICKET, environ_base=from_ip("198.51.100.31")).status_code == 201
+
+
+def test_visitor_messages_are_limited_per_address(client, app):
+    require_route(app, "/api/chat", "POST")
+    limit = int(app.config["RATE_LIMIT_CHAT"].split("/")[0])
+    ip = from_ip("198.51.100.40")
+    statuses = [client.post("/api/chat", json={"message": f"ciao {n}"}, environ_base=ip).status_code
+                for n in range(limit)]
+    assert set(statuses) <= {200, 202}
+    assert_rate_limited(client.post("/api/chat", json={"message": "ancora"}, environ_base=ip))
+
+
+def test_polling_never_eats_the_message_budget_and_has_its_own_limit_per_session(client, app):
+    require_route(app, "/api/chat", "POST")
+    ip = from_ip("198.51.100.50")
+    session_id = client.post("/api/chat", json={"message": "ciao"}, environ_base=ip).json["sessionId"]
+    poll_limit = int(app.config["RATE_LIMIT_POLL"].split("/")[0])
+    polls = [client.get(f"/api/chat/poll/{session_id}", environ_base=ip).status_code for _ in range(poll_limit)]
+    assert polls == [200] * poll_limit
+    assert_rate_limited(client.get(f"/api/chat/poll/{session_id}", environ_base=ip))
+    assert client.post("/api/chat", json={"message": "sono ancora qui", "sessionId": session_id},
+                       environ_base=ip).status_code in (200, 202)
+    other = client.post("/api/chat", json={"message": "ciao"}, environ_base=ip).json["sessionId"]
+    assert client.get(f"/api/chat/poll/{other}", environ_base=ip).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/health", "/api/openapi.json"])
+def test_health_and_the_contract_are_never_limited(client, path):
+    assert all(client.get(path).status_code == 200 for _ in range(50))
+
+
+def test_operator_endpoints_carry_the_default_limit(client, admin_headers, app):
+    response = client.get("/api/tickets", headers=admin_headers)
+    assert response.headers["X-RateLimit-Limit"] == app.config["RATE_LIMIT_DEFAULT"].split("/")[0]
