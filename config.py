@@ -48,7 +48,6 @@ class BaseConfig:
     APP_ENV = "development"
     DEBUG = False
     TESTING = False
-    JSON_SORT_KEYS = False
     MAX_CONTENT_LENGTH = 64 * 1024
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False

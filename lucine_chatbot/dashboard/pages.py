@@ -1,5 +1,5 @@
 """The landing page and the demo shop page that embeds the widget exactly as the Shopify snippet does."""
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request, send_from_directory
 
 bp = Blueprint("pages", __name__)
 
@@ -17,3 +17,10 @@ def show_demo(page="product"):
     lang = request.args.get("lang", "it")
     return render_template("demo.html", backend=backend, lang=lang if lang in ("it", "en", "de") else "it",
                            page=page)
+
+
+@bp.get("/favicon.ico")
+def get_favicon():
+    """Browsers ask for it on every page; an SVG keeps the console free of 404s."""
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml",
+                               max_age=86400)

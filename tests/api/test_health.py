@@ -62,3 +62,12 @@ def test_openapi_document_lists_the_api(client):
     document = client.get("/api/openapi.json").json
     assert document["openapi"].startswith("3.")
     assert "/api/health" in document["paths"]
+
+
+def test_favicon_is_served_so_pages_log_no_404(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+
+
+def test_json_keeps_the_contract_field_order(client):
+    assert list(client.get("/api/health").json)[0] == "status"
