@@ -32,20 +32,23 @@ def update_status(operator_id, public_id, status, notes=None, now=None):
         raise ValidationError(f"Operators cannot set the status {status}.", fields={"status": "not settable"})
     ensure_may_manage(session, operator)
     previous = ChatStatus(session.status)
-    if status == previous:
-        pass
-    elif status in CLOSING_STATUSES:
-        if not state_machine.can_change(previous, status):
-            raise state_machine.InvalidTransition(f"A chat cannot go from {previous} to {status}.")
-        escalation.close_chat(session, status, now, reason="operator", operator_id=operator.id)
-    else:
-        if status == ChatStatus.WITH_OPERATOR and session.operator_id is None:
-            raise state_machine.InvalidTransition("Take the chat first: it has no operator.")
-        state_machine.change_status(session, status, reason="operator", operator_id=operator.id, now=now)
+    if status != previous:
+        apply_status(session, previous, status, operator, now)
     if notes:
         add_internal_note(session, operator, notes, now)
     db.session.commit()
     return session, previous
+
+
+def apply_status(session, previous, status, operator, now):
+    if not state_machine.can_change(previous, status):
+        raise state_machine.InvalidTransition(f"A chat cannot go from {previous} to {status}.")
+    if status in CLOSING_STATUSES:
+        escalation.close_chat(session, status, now, reason="operator", operator_id=operator.id)
+    elif status == ChatStatus.WITH_OPERATOR and session.operator_id is None:
+        raise state_machine.InvalidTransition("Take the chat first: it has no operator.")
+    else:
+        state_machine.change_status(session, status, reason="operator", operator_id=operator.id, now=now)
 
 
 def add_internal_note(session, operator, content, now):
@@ -106,11 +109,7 @@ def active_chats(operator_id, filter_name="all"):
 
 
 def create_ticket(operator_id, public_id, subject, now=None, **fields):
-    """Turn the chat into a ticket (tickets service, which commits), then give the freed slot away."""
+    """Turn the chat into a ticket; the tickets service resolves the chat (freeing the slot) and commits."""
     operator = get_operator(operator_id)
-    session = get_chat(public_id)
-    ensure_may_manage(session, operator)
-    ticket = tickets.create_ticket_from_chat(public_id, operator, subject, now=now, **fields)
-    if assignment.drain_queue(now):
-        db.session.commit()
-    return ticket
+    ensure_may_manage(get_chat(public_id), operator)
+    return tickets.create_ticket_from_chat(public_id, operator, subject, now=now, **fields)
