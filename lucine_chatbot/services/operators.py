@@ -87,6 +87,16 @@ def ensure_email_free(email, operator_id=None):
         raise EmailTaken()
 
 
+def ensure_another_admin(operator):
+    """Never leave the system without an active admin (an admin demoting or deactivating the last one)."""
+    if not (operator.is_admin and operator.is_active):
+        return
+    others = db.session.query(Operator.id).filter(Operator.role == Role.ADMIN, Operator.is_active.is_(True),
+                                                  Operator.id != operator.id).first()
+    if others is None:
+        raise Conflict("This is the last active admin: make someone else admin first.")
+
+
 def add_operator(username, password, name, email=None, role=Role.OPERATOR, display_name=None):
     """Admin creates an account; commits."""
     ensure_email_free(email)
@@ -106,6 +116,8 @@ def update_operator(operator_id, changes, now=None):
             if field == "email":
                 ensure_email_free(changes["email"], operator.id)
             setattr(operator, field, changes[field])
+    if changes.get("is_active") is False or changes.get("role") == Role.OPERATOR:
+        ensure_another_admin(operator)
     if "role" in changes:
         operator.role = Role(changes["role"])
     if changes.get("is_active") is False and operator.is_active:

@@ -131,3 +131,13 @@ def test_operators_see_online_colleagues_with_their_load(client, make, operator,
     make.operator(username="gone", is_online=True, is_active=False)
     listed = client.get("/api/operators/online", headers=operator_headers).get_json()["operators"]
     assert [(op["username"], op["openChats"], op["hasCapacity"]) for op in listed] == [("op-test", 0, True)]
+
+
+def test_the_last_active_admin_cannot_be_demoted_or_deactivated(client, admin, admin_headers):
+    assert client.patch(f"/api/operators/{admin.id}", headers=admin_headers,
+                        json={"isActive": False}).status_code == 409
+    assert client.patch(f"/api/operators/{admin.id}", headers=admin_headers,
+                        json={"role": "OPERATOR"}).status_code == 409
+    deputy = factories.operator(role="ADMIN")
+    assert client.patch(f"/api/operators/{deputy.id}", headers=admin_headers,
+                        json={"role": "OPERATOR"}).status_code == 200
