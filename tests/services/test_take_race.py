@@ -7,6 +7,7 @@ from lucine_chatbot.errors import Conflict
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import ChatSession, ChatStatus, OperatorChat, QueueEntry
 from lucine_chatbot.services import escalation, operator_chats
+from tests import factories
 
 THREADS = 8
 pytestmark = [pytest.mark.postgres_only, pytest.mark.real_db]
@@ -79,3 +80,25 @@ def test_simultaneous_requests_fill_capacity_then_queue(app, make, monkeypatch):
     positions = sorted(escalation.queue_position(db.session.get(ChatSession, cid))["position"]
                        for cid in chat_ids if db.session.query(QueueEntry).filter_by(session_id=cid).count())
     assert positions == [1, 2, 3, 4, 5, 6]
+
+
+def test_eight_operators_taking_one_chat_over_http_get_one_200_and_seven_409(app, make):
+    operators = [make.operator(is_online=True) for _ in range(THREADS)]
+    headers = [factories.auth_headers(op) for op in operators]
+    public_id = make.chat(status="WAITING_OPERATOR").public_id
+    db.session.commit()
+    barrier = threading.Barrier(THREADS)
+    codes = [None] * THREADS
+
+    def take(index):
+        client = app.test_client()
+        barrier.wait(timeout=10)
+        codes[index] = client.post("/api/operators/take-chat", json={"sessionId": public_id},
+                                   headers=headers[index]).status_code
+
+    threads = [threading.Thread(target=take, args=(i,)) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(codes) == [200] + [409] * (THREADS - 1)
