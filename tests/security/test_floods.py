@@ -79,7 +79,7 @@ def test_polling_never_eats_the_message_budget_and_has_its_own_limit_per_session
 
 @pytest.mark.parametrize("path", ["/api/health", "/api/openapi.json"])
 def test_health_and_the_contract_are_never_limited(client, path):
-    assert all(client.get(path).status_code == 200 for _ in range(50))
+    assert all(client.get(path).status_code == 200 for _ in range(10))
 
 
 def test_operator_endpoints_carry_the_default_limit(client, admin_headers, app):
