@@ -121,7 +121,7 @@ def create_operator(body):
 @validate(body=UpdateOperatorBody)
 def update_operator(operator_id, body):
     """Edit, deactivate or reset the password of an account (admins); deactivation applies at once."""
-    operator = operators.update_operator(operator_id, body.model_dump(exclude_unset=True))
+    operator = operators.update_operator(operator_id, body.model_dump(exclude_unset=True, exclude_none=True))
     return {"operator": operator_admin_out(operator)}
 
 

@@ -141,3 +141,9 @@ def test_the_last_active_admin_cannot_be_demoted_or_deactivated(client, admin, a
     deputy = factories.operator(role="ADMIN")
     assert client.patch(f"/api/operators/{deputy.id}", headers=admin_headers,
                         json={"role": "OPERATOR"}).status_code == 200
+
+
+def test_nulls_in_an_operator_edit_change_nothing(client, admin_headers, operator):
+    response = client.patch(f"/api/operators/{operator.id}", headers=admin_headers,
+                            json={"name": None, "displayName": None, "role": None, "isActive": None})
+    assert response.status_code == 200 and response.get_json()["operator"]["name"] == operator.name
