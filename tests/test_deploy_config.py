@@ -170,6 +170,16 @@ def test_gunicorn_preloads_the_app_and_logs_each_request_with_its_duration(gunic
     assert conf.accesslog == "-" and "%(M)s" in conf.access_log_format and "%(s)s" in conf.access_log_format
 
 
+def test_gunicorn_master_prepares_shared_state_before_forking_without_connecting(gunicorn_conf):
+    conf = gunicorn_conf()
+    conf.when_ready(None)  # configures the mappers of the app's models; opens no socket (nothing to connect to)
+    from sqlalchemy.orm import class_mapper
+
+    from lucine_chatbot.models import ChatSession
+
+    assert class_mapper(ChatSession).configured
+
+
 @pytest.mark.parametrize("path", [
     "/api/chat/poll/s3cr3t-session?after=4", "/api/chat/s3cr3t-session/rating", "/api/tickets/resume/s3cr3t-session",
 ])
