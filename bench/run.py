@@ -45,8 +45,8 @@ def run(settings, keep_database=False, log=print):
         processes = stack.Processes(workdir)
         monitor = stack.MemoryMonitor(processes).start()
         try:
-            results["ceiling"] = _ceiling(processes, env, settings, log).as_dict()
-            _app(processes, env, db_url, stub, settings, results, log)
+            ceiling = _start_ceiling(processes, env)
+            _app(processes, env, db_url, stub, settings, results, ceiling, log)
         finally:
             monitor.stop()
             processes.stop_all()
@@ -57,40 +57,69 @@ def run(settings, keep_database=False, log=print):
     return results
 
 
-def _ceiling(processes, env, settings, log):
+def _start_ceiling(processes, env):
+    """The bare Flask view, kept running: it is measured again right before and after each app scenario, so a
+    ratio compares moments of equal background load on the machine."""
     port = stack.free_port()
     server = processes.gunicorn("ceiling", "bench.ceiling:app", port, env)
-    log("ceiling: bare Flask JSON view")
-    result = wrk.run("ceiling", f"http://127.0.0.1:{port}/ceiling", wrk.get_script(["/ceiling"]),
-                     settings.connections, settings.seconds)
-    processes.stop(server)
-    return result
+    return {"url": f"http://127.0.0.1:{port}/ceiling", "meter": stack.CpuMeter(server.pid), "runs": []}
 
 
-def _app(processes, env, db_url, stub, settings, results, log):
+def _measure_ceiling(ceiling, settings):
+    row = _measured(ceiling["meter"], lambda: wrk.run("ceiling", ceiling["url"], wrk.get_script(["/ceiling"]),
+                                                      settings.connections, settings.seconds))
+    ceiling["runs"].append(row)
+    return row
+
+
+def _measured(meter, load):
+    """Run one wrk scenario and add the server CPU it cost per request (gunicorn tree + PostgreSQL backends)."""
+    before = meter.snapshot()
+    result = load()
+    spent = stack.CpuMeter.spent(before, meter.snapshot())
+    return {**result.as_dict(), "cpu_ms_per_request": round(spent / max(1, result.requests) * 1000, 3)}
+
+
+def _bracketed(ceiling, settings, load):
+    """ceiling, scenario, ceiling: the scenario's ratio uses the mean of the two ceiling runs around it."""
+    first = ceiling["runs"][-1] if ceiling["runs"] else _measure_ceiling(ceiling, settings)
+    row = load()
+    second = _measure_ceiling(ceiling, settings)
+    row["ceiling_rps"] = round((first["rps"] + second["rps"]) / 2, 1)
+    row["ceiling_cpu_ms_per_request"] = round((first["cpu_ms_per_request"] + second["cpu_ms_per_request"]) / 2, 3)
+    return row
+
+
+def _app(processes, env, db_url, stub, settings, results, ceiling, log):
     port = stack.free_port()
     base = f"http://127.0.0.1:{port}"
-    processes.gunicorn("web", "wsgi:app", port, env)
+    web = processes.gunicorn("web", "wsgi:app", port, env)
+    meter = stack.CpuMeter(web.pid, db_url)
     workers = [processes.worker("rq-worker-1", env)]
     stack.wait_for_workers(base, 1)
 
     log(f"creating {settings.sessions} conversations")
     stub.latency = 0.0  # setup only: the replies exist before the measured phases start
     sessions = scenarios.create_sessions(base, settings.sessions)
-    scenarios.wait_for_replies(db_url, [sid for sid, _ in sessions])
+    scenarios.wait_for_replies(db_url, [sid for sid, _ in sessions], timeout=600)
     cursors = scenarios.last_message_ids(base, [sid for sid, _ in sessions])
     stub.latency = settings.llm_latency
 
     load = {}
-    log("poll")
-    load["poll"] = scenarios.run_poll(base, cursors, settings.connections, settings.seconds).as_dict()
+    log("ceiling and poll")
+    load["poll"] = _bracketed(ceiling, settings, lambda: _measured(
+        meter, lambda: scenarios.run_poll(base, cursors, settings.connections, settings.seconds)))
     log("new visitor message")
-    load["new_visitor"] = scenarios.run_new_visitor(base, settings.connections, settings.seconds).as_dict()
+    load["new_visitor"] = _bracketed(ceiling, settings, lambda: _measured(
+        meter, lambda: scenarios.run_new_visitor(base, settings.connections, settings.seconds)))
     _settle(env)
     log("widget mix")
-    load["mixed"] = scenarios.run_mixed(base, cursors, settings.connections, settings.seconds).as_dict()
+    load["mixed"] = _bracketed(ceiling, settings, lambda: _measured(
+        meter, lambda: scenarios.run_mixed(base, cursors, settings.connections, settings.seconds)))
     _settle(env)
     results["load"] = load
+    runs = sorted(ceiling["runs"], key=lambda row: row["rps"])
+    results["ceiling"], results["ceiling_runs"] = runs[len(runs) // 2], ceiling["runs"]
 
     log("AI reply overhead (1 worker, one visitor at a time)")
     results["ai_overhead"] = scenarios.ai_overhead(base, db_url, settings.llm_latency, settings.overhead_samples)

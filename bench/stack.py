@@ -192,3 +192,50 @@ class MemoryMonitor:
 
     def by_role(self, role):
         return {key: value for key, value in self.peaks.items() if key[0] == role}
+
+
+class CpuMeter:
+    """CPU seconds (user + system) spent by a process tree and by the PostgreSQL backends serving a database:
+    the server-side cost of a scenario, which other load on the machine barely changes (unlike wall time)."""
+
+    def __init__(self, root_pid, database_url=None):
+        self.root_pid = root_pid
+        self.database_url = database_url
+
+    def snapshot(self):
+        seconds = {}
+        try:
+            root = psutil.Process(self.root_pid)
+            procs = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            procs = []
+        procs += [p for p in map(_process_or_none, self._backend_pids()) if p]
+        for proc in procs:
+            try:
+                times = proc.cpu_times()
+            except psutil.Error:
+                continue
+            seconds[proc.pid] = times.user + times.system
+        return seconds
+
+    def _backend_pids(self):
+        if not self.database_url:
+            return []
+        import psycopg
+
+        name = self.database_url.rsplit("/", 1)[-1]
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                                (name,)).fetchall()
+        return [pid for (pid,) in rows]
+
+    @staticmethod
+    def spent(before, after):
+        return sum(max(0.0, value - before.get(pid, 0.0)) for pid, value in after.items())
+
+
+def _process_or_none(pid):
+    try:
+        return psutil.Process(pid)
+    except psutil.Error:
+        return None

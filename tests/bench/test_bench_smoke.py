@@ -64,7 +64,7 @@ def test_report_passes_a_run_that_meets_every_target():
 
 
 @pytest.mark.parametrize("change, failing", [
-    ({"poll_rps": 500.0}, "poll ≥ 35 %"), ({"p99": 150.0}, "p99"), ({"overhead_p95": 150.0}, "overhead"),
+    ({"poll_rps": 500.0}, "poll ≥ 35%"), ({"p99": 150.0}, "p99"), ({"overhead_p95": 150.0}, "overhead"),
     ({"memory": 400.0}, "MB RSS"), ({"four_workers": 6.0}, "scales"),
 ])
 def test_report_flags_each_missed_target(change, failing):
