@@ -63,7 +63,7 @@ def markdown(results, command):
               "Each scenario ran between two ceiling runs; its ratio is to their mean. Server CPU = CPU seconds of "
               "the gunicorn tree and the PostgreSQL backends ÷ requests (Redis and wrk not included).", "",
               "| scenario | req/s | ceiling req/s around it | % of ceiling | p50 ms | p95 ms | p99 ms | max ms | "
-              "errors | server CPU ms/req |",
+              "errors | server CPU ms/req (of which PostgreSQL) |",
               "|---|---|---|---|---|---|---|---|---|---|"]
     for row in [*results.get("ceiling_runs", [results["ceiling"]]), *results.get("load", {}).values()]:
         errors = row["errors"] if not row["error_detail"] else f"{row['errors']} {row['error_detail']}"
@@ -71,7 +71,7 @@ def markdown(results, command):
         lines.append(f"| {row['name']} | {row['rps']:.0f} | {around or '–'} | "
                      f"{(ratio_to_ceiling(results, row) if around else 1):.0%} | {row['p50_ms']:.1f} | "
                      f"{row['p95_ms']:.1f} | {row['p99_ms']:.1f} | {row['max_ms']:.1f} | {errors} | "
-                     f"{row.get('cpu_ms_per_request', '–')} |")
+                     f"{row.get('cpu_ms_per_request', '–')} ({row.get('db_cpu_ms_per_request', '–')}) |")
     lines += _ai(results) + _memory(results) + ["", END]
     return "\n".join(lines)
 

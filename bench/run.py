@@ -76,8 +76,10 @@ def _measured(meter, load):
     """Run one wrk scenario and add the server CPU it cost per request (gunicorn tree + PostgreSQL backends)."""
     before = meter.snapshot()
     result = load()
-    spent = stack.CpuMeter.spent(before, meter.snapshot())
-    return {**result.as_dict(), "cpu_ms_per_request": round(spent / max(1, result.requests) * 1000, 3)}
+    after = meter.snapshot()
+    per_request = 1000 / max(1, result.requests)
+    return {**result.as_dict(), "cpu_ms_per_request": round(stack.CpuMeter.spent(before, after) * per_request, 3),
+            "db_cpu_ms_per_request": round(stack.CpuMeter.spent(before, after, "db") * per_request, 3)}
 
 
 def _bracketed(ceiling, settings, load):

@@ -209,13 +209,14 @@ class CpuMeter:
             procs = [root, *root.children(recursive=True)]
         except psutil.Error:
             procs = []
-        procs += [p for p in map(_process_or_none, self._backend_pids()) if p]
-        for proc in procs:
-            try:
-                times = proc.cpu_times()
-            except psutil.Error:
-                continue
-            seconds[proc.pid] = times.user + times.system
+        backends = [p for p in map(_process_or_none, self._backend_pids()) if p]
+        for group, members in (("app", procs), ("db", backends)):
+            for proc in members:
+                try:
+                    times = proc.cpu_times()
+                except psutil.Error:
+                    continue
+                seconds[(group, proc.pid)] = times.user + times.system
         return seconds
 
     def _backend_pids(self):
@@ -230,8 +231,9 @@ class CpuMeter:
         return [pid for (pid,) in rows]
 
     @staticmethod
-    def spent(before, after):
-        return sum(max(0.0, value - before.get(pid, 0.0)) for pid, value in after.items())
+    def spent(before, after, group=None):
+        return sum(max(0.0, value - before.get(key, 0.0)) for key, value in after.items()
+                   if group is None or key[0] == group)
 
 
 def _process_or_none(pid):
