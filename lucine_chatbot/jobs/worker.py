@@ -1,5 +1,7 @@
 """The RQ worker started by `flask --app wsgi worker`: jobs run inside the app context."""
+import importlib
 import logging
+import pkgutil
 
 from rq import SimpleWorker, Worker
 
@@ -43,8 +45,28 @@ def build_worker(app, simple=False, name=None):
     return worker
 
 
+def preload(app):
+    """Load once, in the parent, what every job needs: forked work-horses inherit it (copy-on-write) instead of
+    importing the OpenAI SDK (~1 s) and rebuilding the knowledge-base index on every job (docs/performance.md)."""
+    from ..services import knowledge
+    from ..services.assistant import openai_provider
+
+    for module in pkgutil.iter_modules(importlib.import_module(__package__).__path__):
+        importlib.import_module(f"{__package__}.{module.name}")  # every job module and what it imports
+    with app.app_context():
+        openai_provider.warm_up()
+        try:
+            knowledge.indexes()
+        except Exception as exc:  # the database may still be starting: work-horses build the index themselves
+            logger.warning("knowledge index not preloaded: %s", exc)
+        finally:
+            db.session.remove()
+            db.engine.dispose()  # the parent keeps no connection; each work-horse opens its own
+
+
 def run_worker(app, burst=False, simple=False):
-    """Register the periodic jobs (idempotently), then work with RQ's scheduler."""
+    """Preload what jobs need, register the periodic jobs (idempotently), then work with RQ's scheduler."""
+    preload(app)
     connection = dispatch.redis_connection(app)
     changes = dispatch.sync_periodic_jobs(connection, periodic_jobs(app.config))
     logger.info("periodic jobs: %s", changes)

@@ -1,4 +1,5 @@
 """The `openai` provider: Chat Completions through the official SDK, grounded in the KB and the calendar."""
+import functools
 import logging
 
 from flask import current_app
@@ -21,11 +22,25 @@ Rules:
 
 
 def client():
+    """One SDK client per process and settings: building one costs 50–250 ms (it loads the TLS trust store),
+    and a kept client reuses its HTTP connections between replies."""
+    config = current_app.config
+    return _client(config["OPENAI_API_KEY"], config["OPENAI_BASE_URL"] or None, config["AI_TIMEOUT_SECONDS"],
+                   config["AI_MAX_RETRIES"])
+
+
+@functools.lru_cache(maxsize=4)
+def _client(api_key, base_url, timeout, max_retries):
     from openai import OpenAI
 
-    config = current_app.config
-    return OpenAI(api_key=config["OPENAI_API_KEY"], base_url=config["OPENAI_BASE_URL"] or None,
-                  timeout=config["AI_TIMEOUT_SECONDS"], max_retries=config["AI_MAX_RETRIES"])
+    return OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
+
+
+def warm_up():
+    """Import the SDK (~1 s) and build the client now; the RQ worker calls this before it forks work-horses,
+    which then inherit both instead of paying for them on every job."""
+    if current_app.config.get("OPENAI_API_KEY"):
+        client()
 
 
 def answer(question):
