@@ -75,7 +75,9 @@ def test_web_service_runs_gunicorn_checks_health_and_migrates_then_seeds_before_
 def test_worker_runs_the_rq_worker_and_may_finish_its_job_on_shutdown(blueprint):
     worker = service(blueprint, "worker")
     assert worker["startCommand"] == "flask --app wsgi worker"
-    assert ProductionConfig.JOB_TIMEOUT_AI_SECONDS < worker["maxShutdownDelaySeconds"] <= 300
+    from lucine_chatbot.jobs.ai_reply import generate_reply
+
+    assert generate_reply.job_options.timeout < worker["maxShutdownDelaySeconds"] <= 300
 
 
 def test_key_value_never_evicts_and_accepts_only_internal_connections(blueprint):
