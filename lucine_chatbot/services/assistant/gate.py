@@ -1,7 +1,7 @@
 """The mechanical gate (SPEC §3): typed requests for a human, topics only a human settles, unsure replies."""
 import re
 
-from .. import automated_texts
+from ..assignment import smart_action
 from . import lexicon, text
 
 _HUMAN_REQUEST = [re.compile(p) for p in lexicon.HUMAN_REQUEST_PATTERNS]
@@ -27,9 +27,4 @@ def is_unsure(reply):
 
 def smart_actions(language):
     """The two buttons of the unsure gate, labelled in the session's language."""
-    return [
-        {"action": "request_operator", "text": automated_texts.render("label_request_operator", language),
-         "type": "primary"},
-        {"action": "continue_ai", "text": automated_texts.render("label_continue_ai", language),
-         "type": "secondary"},
-    ]
+    return [smart_action("request_operator", language), smart_action("continue_ai", language, "secondary")]

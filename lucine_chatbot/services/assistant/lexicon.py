@@ -21,7 +21,7 @@ STOP_WORDS = {
         over own same she should so some such than that the their theirs them then there these they this those
         through to too under until up very was we were what when where which while who whom why will with would
         you your yours hi hello hey please thanks thank s t d ll m re ve also get got need want like
-        know tell exactly really ok okay us let lets
+        know tell exactly really ok okay us let lets help
     """.split()),
     "de": frozenset("""
         aber alle allem allen aller alles als also am an auch auf aus bei bin bis bist da dann das dass dem den
@@ -49,7 +49,8 @@ SYNONYMS = {
         "medie": "scuole medie", "maestre": "scuola", "alunni": "scolaresca", "elementare": "scuola",
         "banchetti": "bancarelle", "regalino": "regalo", "pensiero": "regalo",
         "ristorantino": "ristorante", "mangiare": "mangiare", "paraggi": "dintorni", "buio": "giorno",
-        "tagliando": "contrassegno",
+        "tagliando": "contrassegno", "accompagnare": "accompagnatore", "accompagno": "accompagnatore",
+        "accompagnatrice": "accompagnatore",
         "spendiamo": "prezzo", "spendere": "prezzo", "spesa": "prezzo", "viene": "costa",
         "marito": "adulti", "moglie": "adulti", "adulto": "adulti", "grande": "adulti", "grandi": "adulti",
         "lasciare": "parcheggiare", "lasciarla": "parcheggiare", "lasciarlo": "parcheggiare", "mettere": "parcheggiare",
@@ -77,7 +78,8 @@ SYNONYMS = {
         "grab": "buy",
         "less": "reduced", "cheaper": "reduced", "weeks": "dates", "running": "season",
         "leave": "park", "eat": "food", "any": "any", "turn": "any", "night": "date",
-        "carer": "companion",
+        "carer": "companion", "caregiver": "companion", "accompany": "companion", "accompanying": "companion",
+        "helper": "companion", "escort": "companion",
         "son": "child", "daughter": "child", "children": "children", "costs": "cost", "charge": "price",
         "pets": "dogs", "pet": "dogs", "puppy": "dogs", "drinks": "food", "snack": "food", "hungry": "food",
         "dinner": "food", "money": "refund", "cancel": "refund", "swap": "change", "reschedule": "change",
@@ -91,9 +93,10 @@ SYNONYMS = {
         "futtern": "essen", "schuttet": "regen", "regnet": "regen",
         "hunde": "hund", "rein": "einlass", "reingelassen": "einlass", "zu": "geschlossen",
         "wohin": "parken", "abstellen": "parken", "abst": "parken",
-        "weniger": "ermassigt", "gunstiger": "ermassigt", "melden": "kontakt", "liegt": "wo standort",
+        "weniger": "ermassigt reduziert", "gunstiger": "ermassigt", "melden": "kontakt", "liegt": "wo standort",
         "chor": "gruppe", "personen": "gruppe", "verein": "gruppe", "stellplatze": "parkplatz",
         "schwerbehindertenausweis": "behindertenparkplatz", "uhr": "uhr",
+        "begleite": "begleitperson", "begleiten": "begleitperson", "begleiterin": "begleitperson",
         "sohn": "kind", "tochter": "kind", "kinder": "kinder", "offen": "geoffnet", "oeffnet": "offnet",
         "bezahlen": "zahlen", "kostet": "kosten", "haustier": "haustiere", "katze": "tiere", "hunger": "essen",
         "trinken": "essen", "geld": "erstattung", "tauschen": "umbuchen", "anrufen": "telefon",
@@ -159,7 +162,11 @@ HUMAN_TOPICS = {
     "press": [r"giornalist", r"stampa", r"intervist", r"journalist", r"\bpress\b", r"presse", r"accredit"],
     "payment_method": [r"satispay", r"paypal", r"apple ?pay", r"google ?pay", r"contant", r"\bcash\b", r"bargeld",
                        r"bancomat", r"carta di credito", r"credit card", r"kreditkarte", r"\bbar\b zahlen"],
-    "services": [r"\bbagn[io]\b", r"toilet", r"\bwc\b", r"toilette", r"servizi igienici", r"drone", r"drohne",
+    "other_discounts": [r"studen", r"anzian", r"pensionat", r"over ?65", r"senior", r"rentner", r"militar",
+                        r"codice (sconto|promo)", r"promo ?code", r"discount code", r"coupon", r"gutscheincode",
+                        r"rabattcode", r"tessera soci", r"\bcral\b", r"aziendal"],
+    "services": [r"fumar", r"smok", r"rauchen", r"\bwi-?fi\b", r"bancomat", r"\batm\b", r"geldautomat",
+                 r"babbo natale", r"santa claus", r"weihnachtsmann", r"fuochi d.artificio", r"firework", r"feuerwerk",r"\bbagn[io]\b", r"toilet", r"\bwc\b", r"toilette", r"servizi igienici", r"drone", r"drohne",
                  r"compleann", r"birthday", r"geburtstag", r"treno", r"\btrain\b", r"\bzug\b", r"bahn",
                  r"hotel", r"albergo", r"schliessfach", r"armadiett", r"locker", r"guardaroba", r"garderobe",
                  r"matrimoni", r"wedding", r"hochzeit", r"lavora(re)? con voi", r"\bjob\b"],
@@ -168,8 +175,8 @@ HUMAN_TOPICS = {
 
 # Ages in a question decide the ticket: (max age, words added) checked in order; months mean a baby.
 AGE_WORDS = {
-    "it": [(2, "neonato"), (12, "ridotto bambini"), (17, "minorenni")],
-    "en": [(2, "baby"), (12, "reduced children"), (17, "minors")],
-    "de": [(2, "baby"), (12, "ermassigt kinder"), (17, "minderjahrige")],
+    "it": [(2, "neonato"), (12, "ridotto biglietto bambino"), (17, "minorenni")],
+    "en": [(2, "baby"), (12, "reduced child ticket"), (17, "minors")],
+    "de": [(2, "baby"), (12, "ermassigt kinderticket kinderpreis"), (17, "minderjahrige")],
 }
 AGE_PATTERN = r"\b(\d{1,2})\s*(anni|anno|mesi|mese|years?|yrs?|months?|jahre?n?|monate?n?)\b|\b(?:mit|di|da|of) (\d{1,2})\b"
