@@ -59,7 +59,7 @@ def open_session(public_id, language=None, now=None):
     now = now or utcnow()
     session = ChatSession(public_id=secrets.token_urlsafe(24), status=ChatStatus.ACTIVE,
                           language=language or "it", created_at=now, last_activity_at=now,
-                          status_changed_at=now, meta={})
+                          status_changed_at=now, meta={"languageHint": True} if language else {})
     db.session.add(session)
     db.session.flush()
     events.record("chat_started", session, language=session.language)
@@ -72,7 +72,7 @@ def remember_language(session, message):
     if meta.get("languageConfirmed"):
         return
     language, confident = assistant_text.detect_language(message)
-    if language:
+    if language and (confident or not meta.get("languageHint")):  # a guess never beats the widget's hint
         session.language = language
     if confident:
         meta["languageConfirmed"] = True
