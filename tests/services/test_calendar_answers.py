@@ -56,6 +56,12 @@ def test_weekdays_resolve_to_the_next_one():
     assert calendar_answers.resolve_date("il 2 gennaio?", friday, season) == dt.date(2026, 1, 2)
 
 
+def test_a_date_outside_the_season_is_named_in_the_visitor_language(kb):
+    november = dt.datetime(2025, 11, 20, 12, 0)
+    assert offline("siete aperti domani?", "it", november).text.startswith("Domani (21 novembre) le Lucine non")
+    assert offline("morgen geöffnet?", "de", november).text.startswith("Morgen (21. November) ist Lucine nicht")
+
+
 def test_questions_without_a_date_go_to_the_kb(kb):
     result = offline("Quali sono gli orari di apertura?", "it", FRIDAY_EVENING)
     assert result.sources and result.sources[0]["title"] == "Quali sono gli orari di apertura?"

@@ -43,8 +43,14 @@ LABELS = {
            "SOLD_OUT": "{when} sind die Tickets ausverkauft.", "CANCELLED": "{when} ist der Abend abgesagt.",
            "note": " Hinweis: {note}", "on": "am {date}", "today": "heute ({date})", "tomorrow": "morgen ({date})"},
 }
-MONTH_NAMES = {"it": {12: "dicembre", 1: "gennaio"}, "en": {12: "December", 1: "January"},
-               "de": {12: "Dezember", 1: "Januar"}}
+MONTH_NAMES = {
+    "it": dict(enumerate("gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre "
+                         "dicembre".split(), 1)),
+    "en": dict(enumerate("January February March April May June July August September October November "
+                         "December".split(), 1)),
+    "de": dict(enumerate("Januar Februar März April Mai Juni Juli August September Oktober November "
+                         "Dezember".split(), 1)),
+}
 # The KB items a calendar answer stands on, cited as its sources.
 SOURCE_SLUGS = {"open": "opening-hours", "closed_date": "closed-days", "out_of_season": "season-dates"}
 HOLIDAY_SLUGS = {(12, 25): "christmas-day-open", (12, 26): "christmas-day-open", (1, 1): "new-year-day-open",
@@ -121,7 +127,7 @@ def answer(question, language, now=None):
 
 def date_name(date, language):
     months = MONTH_NAMES.get(language, MONTH_NAMES["it"])
-    return f"{date.day}{'.' if language == 'de' else ''} {months.get(date.month, date.strftime('%B'))}"
+    return f"{date.day}{'.' if language == 'de' else ''} {months[date.month]}"
 
 
 def when(date, today, language):
