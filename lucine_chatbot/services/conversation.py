@@ -196,7 +196,7 @@ def history_before(message, limit):
     return [(Sender(sender), body) for sender, body in reversed(rows)]
 
 
-def answer_message(message_id, now=None):
+def answer_message(message_id, now=None, offline_only=False):
     """Write the assistant's reply to one USER message, once; skip when a human is now involved."""
     user = db.session.get(Message, message_id)
     if user is None or user.sender != Sender.USER or _already_answered(user):
@@ -206,7 +206,7 @@ def answer_message(message_id, now=None):
         return _stop_pending(session)
     question = assistant.Question(user.body, session.language,
                                   history_before(user, current_app.config["AI_HISTORY_MESSAGES"]), now)
-    result = assistant.reply(question)
+    result = assistant.reply(question, offline_only=offline_only)
     session = (db.session.query(ChatSession).filter_by(id=session.id)
                .with_for_update().populate_existing().one())
     if session.status in state_machine.HUMAN_STATUSES:

@@ -7,7 +7,7 @@ from flask import current_app
 
 from ..extensions import db
 from ..models import ChatSession, ChatStatus, OperatorChat, QueueEntry, QueueStatus, utcnow
-from . import assignment, escalation, events, operator_chats, state_machine, system_state, ticket_desk
+from . import assignment, escalation, events, operator_chats, recovery, state_machine, system_state, ticket_desk
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 200
@@ -99,8 +99,8 @@ def offer_ticket_after_long_wait(now):
     return len(entries)
 
 
-RULES = [mark_idle, await_client, end_inactive, operator_chats.requeue_unanswered, drain_queue,
-         offer_ticket_after_long_wait, ticket_desk.escalate_overdue]
+RULES = [recovery.answer_stale_pending, mark_idle, await_client, end_inactive, operator_chats.requeue_unanswered,
+         drain_queue, offer_ticket_after_long_wait, ticket_desk.escalate_overdue]
 
 
 def sweep(now=None):

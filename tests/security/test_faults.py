@@ -79,3 +79,14 @@ def test_a_request_caught_by_the_outage_is_a_503_and_the_next_one_succeeds(clien
     assert response.status_code == 503 and response.json["error"]["code"] == "SERVICE_UNAVAILABLE"
     assert response.headers["Retry-After"]
     assert client.get("/api/tickets", headers=admin_headers).status_code == 200
+
+
+def test_a_visitor_message_is_answered_in_the_response_when_redis_is_down(client, redis_down):
+    from lucine_chatbot.services import seed
+
+    seed.seed_all()
+    response = client.post("/api/chat", json={"message": "A che ora aprite?"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.json["pending"] is False and response.json["reply"]
+    poll = client.get(f"/api/chat/poll/{response.json['sessionId']}").json
+    assert [m["sender"] for m in poll["messages"]].count("USER") == 1 and poll["pending"] is False

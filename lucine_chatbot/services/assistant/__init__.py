@@ -16,18 +16,21 @@ def provider_name():
     return openai_provider.NAME if current_app.config.get("OPENAI_API_KEY") else offline.NAME
 
 
-def reply(question):
-    """The answer to `question` with its metadata; never raises for a provider failure (falls back)."""
+def reply(question, offline_only=False):
+    """The answer to `question` with its metadata; never raises for a provider failure (falls back).
+
+    `offline_only` skips the LLM (the recovery of a reply whose job never finished must not wait on it again).
+    """
     started = time.perf_counter()
-    result = _ask(question)
+    result = _ask(question, offline_only)
     if result.confident and gate.is_unsure(result.text) and result.provider != offline.NAME:
         result.confident, result.escalation_reason = False, "unsure_reply"
     result.latency_ms = int((time.perf_counter() - started) * 1000)
     return result
 
 
-def _ask(question):
-    if provider_name() != openai_provider.NAME:
+def _ask(question, offline_only=False):
+    if offline_only or provider_name() != openai_provider.NAME:
         return offline.answer(question)
     try:
         result = openai_provider.answer(question)
