@@ -39,8 +39,13 @@ def post_chat(body):
     return jsonify(payload), 202 if payload["pending"] else 200
 
 
+def address_limit():
+    return current_app.config["RATE_LIMIT_DEFAULT"]
+
+
 @bp.get("/poll/<session_id>")
 @limiter.limit(poll_limit, key_func=poll_key)
+@limiter.limit(address_limit)  # and per address: guessing session ids must not be free
 @validate(query=PollQuery)
 def poll_chat(session_id, query):
     """Messages strictly after `after` (all when omitted), status, pending reply, operator and queue.

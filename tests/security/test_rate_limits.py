@@ -58,7 +58,23 @@ def test_rate_limiting_with_redis_down_neither_fails_nor_stops_counting(build_pr
 
     app = build_probe_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:9/0", REDIS_URL="redis://127.0.0.1:9/0")
     client = app.test_client()
-    statuses = [r.status_code for r in hit(client, 3, remote="198.51.100.77")]
-    assert statuses == [200, 200, 429]  # counted in process memory while Redis is away
-    assert client.get("/api/probe/ip").status_code == 200
-    assert limiter._storage_dead
+    try:
+        statuses = [r.status_code for r in hit(client, 3, remote="198.51.100.77")]
+        assert statuses == [200, 200, 429]  # counted in process memory while Redis is away
+        assert client.get("/api/probe/ip").status_code == 200
+        assert limiter._storage_dead
+    finally:
+        build_probe_app()  # bind the shared limiter to a live storage again
+        limiter._storage_dead = False
+
+
+def test_polling_random_session_ids_is_limited_per_address(build_probe_app):
+    from flask_migrate import upgrade
+
+    app = build_probe_app(RATE_LIMIT_DEFAULT="5/minute")
+    with app.app_context():
+        upgrade()
+    client = app.test_client()
+    statuses = [client.get(f"/api/chat/poll/guess-{n}", environ_base={"REMOTE_ADDR": "198.51.100.90"}).status_code
+                for n in range(6)]
+    assert statuses == [404] * 5 + [429]
