@@ -12,13 +12,13 @@ from .llm_stub import LlmStub
 
 @dataclass(frozen=True)
 class Settings:
-    seconds: int = 15            # each wrk run
+    seconds: int = 10            # each wrk run
     connections: int = 64
     web_concurrency: int = 4     # gunicorn sync workers (2 per core on the 2-core reference machine)
     llm_latency: float = 0.3     # the stub LLM's answer time, s
-    sessions: int = 300          # open widgets the poll and mix scenarios cycle through
-    overhead_samples: int = 60
-    jobs_per_worker: int = 24    # AI throughput burst size per worker process
+    sessions: int = 200          # open widgets the poll and mix scenarios cycle through
+    overhead_samples: int = 40
+    jobs_per_worker: int = 16    # AI throughput burst size per worker process
     worker_counts: tuple = (1, 2, 4)
 
     @classmethod
