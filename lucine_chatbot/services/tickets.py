@@ -172,6 +172,8 @@ def create_ticket_from_chat(session_public_id, operator, subject, description=No
     session = find_session(session_public_id)
     if session is None:
         raise NotFound("This chat does not exist.")
+    if session.status != ChatStatus.RESOLVED and not state_machine.can_change(session.status, ChatStatus.RESOLVED):
+        raise state_machine.InvalidTransition(f"A {session.status} chat cannot become a ticket.")
     contact = validate_contact(contact_method, email, phone) if contact_method else (None, None, None)
     try:
         priority = Priority(priority or Priority.MEDIUM)
@@ -183,7 +185,8 @@ def create_ticket_from_chat(session_public_id, operator, subject, description=No
     db.session.add(InternalNote(session_id=session.id, operator_id=operator.id, created_at=now,
                                 content=f"Ticket {ticket.number} creato da questa chat."))
     tell_visitor_ticket_created(session, ticket, now)
-    escalation.close_chat(session, ChatStatus.RESOLVED, now, reason="ticket", operator_id=operator.id)
+    if session.status != ChatStatus.RESOLVED:
+        escalation.close_chat(session, ChatStatus.RESOLVED, now, reason="ticket", operator_id=operator.id)
     for kind in ("ticket_from_chat", "ticket_created"):
         events.record(kind, session, operator_id=operator.id, ticketNumber=ticket.number,
                       priority=str(ticket.priority), source="chat")

@@ -129,3 +129,10 @@ def test_ticket_out_has_exactly_the_api_fields(make, operator):
     out = tickets.ticket_out(ticket)
     assert set(out) == TICKET_FIELDS
     assert out["sessionId"] == chat.public_id and out["dueAt"].endswith("Z") and out["notes"] == []
+
+
+def test_ticket_from_an_already_resolved_chat_does_not_say_goodbye_twice(make, operator):
+    chat = make.chat(status="RESOLVED")
+    tickets.create_ticket_from_chat(chat.public_id, operator, "Dopo la chat", now=NOW)
+    kinds = [m.meta.get("kind") for m in db.session.query(Message).filter_by(session_id=chat.id)]
+    assert kinds == ["ticket_created"] and "chat_resolved" not in event_types()
