@@ -10,8 +10,8 @@ from sqlalchemy.orm import joinedload
 from ..errors import BadRequest, Conflict, NotFound, ValidationError
 from ..extensions import db
 from ..models import (AnalyticsEvent, ChatSession, ChatStatus, InternalNote, Message, OperatorChat, QueueEntry,
-                      Sender, Ticket, utcnow)
-from . import assistant, automated_texts, events, state_machine
+                      Sender, utcnow)
+from . import assistant, automated_texts, events, retention, state_machine
 from .assistant import text as assistant_text
 from .assistant.gate import is_human_request
 
@@ -271,8 +271,7 @@ def erase(public_id, now=None):
     db.session.query(OperatorChat).filter_by(session_id=session.id).update(
         {"rating_comment": None, "ended_at": sa.func.coalesce(OperatorChat.ended_at, now)},
         synchronize_session=False)
-    counts["tickets"] = db.session.query(Ticket).filter_by(session_id=session.id).update(
-        {"email": None, "phone": None, "description": "[deleted by the visitor]"}, synchronize_session=False)
+    counts["tickets"] = retention.erase_ticket_pii(session.id)
     db.session.query(AnalyticsEvent).filter_by(session_public_id=session.public_id).delete()
     session.public_id = f"erased-{secrets.token_urlsafe(24)}"
     session.meta, session.operator_id, session.ai_pending = {}, None, False

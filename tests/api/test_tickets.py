@@ -166,3 +166,24 @@ def test_a_public_note_reaches_the_visitors_chat_and_a_private_one_does_not(clie
     assert operator_messages[0].meta["kind"] == "ticket_reply"
     detail = client.get(f"/api/tickets/{ticket.id}", headers=operator_headers).get_json()["ticket"]
     assert [n["isPublic"] for n in detail["notes"]] == [False, True]
+
+
+def test_erasing_the_chat_leaves_nothing_of_the_visitor_on_its_tickets(client, make, operator, operator_headers):
+    from lucine_chatbot.models import AnalyticsEvent, InternalNote, TicketNote
+
+    chat = make.chat()
+    make.message(chat, body="Sono Ana Rossi")
+    created = post_ticket(client, sessionId=chat.public_id, description="Ana Rossi, biglietto 42").get_json()
+    ticket = db.session.query(Ticket).one()
+    client.post(f"/api/tickets/{ticket.id}/notes", json={"note": "Cara Ana, fatto", "isPublic": True},
+                headers=operator_headers)
+    assert client.delete(f"/api/chat/{chat.public_id}").status_code == 204
+    db.session.expire_all()
+    assert client.get(f"/api/tickets/resume/{created['resumeToken']}").status_code == 404
+    ticket = db.session.get(Ticket, ticket.id)
+    assert (ticket.email, ticket.phone, ticket.resume_token_hash) == (None, None, None)
+    leftovers = [ticket.description, ticket.subject]
+    leftovers += [m.body for m in db.session.query(Message)] + [n.content for n in db.session.query(InternalNote)]
+    leftovers += [n.note for n in db.session.query(TicketNote)]
+    leftovers += [str(e.data) for e in db.session.query(AnalyticsEvent)]
+    assert not [text for text in leftovers if "Ana" in text or "ana@example.com" in text]
