@@ -1,4 +1,4 @@
-"""Tickets: created by visitors or from a chat, with an SLA due time in working hours and a private resume token."""
+"""Tickets: created by visitors or from a chat, with an SLA due time in working hours and a resume token."""
 import hashlib
 import logging
 import re
@@ -64,7 +64,8 @@ def validate_contact(contact_method, email=None, phone=None):
     try:
         method = ContactMethod(contact_method)
     except ValueError:
-        raise ValidationError("Unknown contact method.", fields={"contactMethod": "EMAIL, WHATSAPP or PHONE"}) from None
+        raise ValidationError("Unknown contact method.",
+                              fields={"contactMethod": "EMAIL, WHATSAPP or PHONE"}) from None
     email, phone = (email or "").strip() or None, (phone or "").strip() or None
     if method == ContactMethod.EMAIL and not email:
         raise BadRequest("An email address is needed to answer you.", fields={"email": "required for EMAIL"})

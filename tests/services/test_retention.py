@@ -1,4 +1,4 @@
-"""The retention purge removes old analytics and old conversations completely; tickets keep only their substance."""
+"""The retention purge removes old analytics and conversations completely; tickets keep only their substance."""
 from datetime import datetime, timedelta
 
 from lucine_chatbot.extensions import db

@@ -32,8 +32,10 @@ class TwilioNotifier(Notifier):
     def request(self, to, text):
         config = self.config
         sid = config["TWILIO_ACCOUNT_SID"]
-        url = f"{config['TWILIO_API_BASE'].rstrip('/')}/2010-04-01/Accounts/{urllib.parse.quote(sid)}/Messages.json"
-        form = {"From": self.address(config[self.FROM_SETTING[self.channel]]), "To": self.address(to), "Body": text}
+        base = config["TWILIO_API_BASE"].rstrip("/")
+        url = f"{base}/2010-04-01/Accounts/{urllib.parse.quote(sid)}/Messages.json"
+        sender = self.address(config[self.FROM_SETTING[self.channel]])
+        form = {"From": sender, "To": self.address(to), "Body": text}
         credentials = base64.b64encode(f"{sid}:{config['TWILIO_AUTH_TOKEN']}".encode()).decode("ascii")
         return urllib.request.Request(url, data=urllib.parse.urlencode(form).encode(), method="POST", headers={
             "Authorization": f"Basic {credentials}", "Content-Type": "application/x-www-form-urlencoded"})
