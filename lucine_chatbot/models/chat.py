@@ -62,7 +62,10 @@ class ChatSession(db.Model):
 
 class Message(db.Model):
     __tablename__ = "chat_message"
-    __table_args__ = (sa.Index("ix_chat_message_session_id_id", "session_id", "id"),)
+    __table_args__ = (
+        sa.Index("ix_chat_message_session_id_id", "session_id", "id"),
+        sa.Index("ix_chat_message_created_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("chat_session.id", ondelete="CASCADE"))
@@ -98,6 +101,7 @@ class OperatorChat(db.Model):
         sa.Index("uq_operator_chat_open_session", "session_id", unique=True,
                  postgresql_where=sa.text("ended_at IS NULL"), sqlite_where=sa.text("ended_at IS NULL")),
         sa.Index("ix_operator_chat_operator_open", "operator_id", "ended_at"),
+        sa.Index("ix_operator_chat_session_id", "session_id"),
         sa.CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="rating_range"),
     )
 
@@ -124,6 +128,7 @@ class QueueEntry(db.Model):
         sa.Index("uq_queue_entry_waiting_session", "session_id", unique=True,
                  postgresql_where=sa.text("status = 'WAITING'"), sqlite_where=sa.text("status = 'WAITING'")),
         sa.Index("ix_queue_entry_status_priority_enqueued", "status", "priority", "enqueued_at"),
+        sa.Index("ix_queue_entry_session_id", "session_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -60,27 +60,38 @@ def as_date(value):
 
 # --- reusable conditions --------------------------------------------------------------------------------------
 
-def session_has_event(types):
-    return sa.exists().where(AnalyticsEvent.session_public_id == ChatSession.public_id,
-                             AnalyticsEvent.type.in_(types))
+def session_has_event(types, since):
+    """The session has one of these events: one pass over the (type, created_at) index, not one per session.
+
+    A session's events come after its creation, so `since` (the first session's day start) bounds the scan.
+    """
+    return ChatSession.public_id.in_(sa.select(AnalyticsEvent.session_public_id).where(
+        AnalyticsEvent.type.in_(types), AnalyticsEvent.created_at >= since))
 
 
-def escalated_clause():
+def escalated_clause(since):
     """A human was asked for: an escalation_request event, a queue entry or an operator stint."""
     return sa.or_(
-        session_has_event(("escalation_request",)),
+        session_has_event(("escalation_request",), since),
         sa.exists().where(QueueEntry.session_id == ChatSession.id),
         sa.exists().where(OperatorChat.session_id == ChatSession.id),
     )
 
 
-def human_involved_clause():
+def human_involved_clause(since):
     """Escalated, or a human was needed anyway: escalation failed, the chat was abandoned, a ticket was made."""
     return sa.or_(
-        escalated_clause(),
-        session_has_event(HUMAN_EVENT_TYPES),
+        escalated_clause(since),
+        session_has_event(HUMAN_EVENT_TYPES, since),
         sa.exists().where(Ticket.session_id == ChatSession.id),
     )
+
+
+def without_jit():
+    """PostgreSQL's JIT spends ~150 ms compiling these sub-second aggregates (measured by bench/analytics_bench);
+    switch it off for the rest of this read-only transaction."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL jit = off"))
 
 
 def seconds_between(later, earlier):
@@ -116,8 +127,8 @@ def day_queries(start, end):
     first_response = seconds_between(OperatorChat.first_response_at, OperatorChat.assigned_at)
     return {
         "total_chats": count_where(ChatSession, of_day),
-        "escalated": count_where(ChatSession, of_day, escalated_clause()),
-        "ai_resolved": count_where(ChatSession, of_day, sa.not_(human_involved_clause())),
+        "escalated": count_where(ChatSession, of_day, escalated_clause(start)),
+        "ai_resolved": count_where(ChatSession, of_day, sa.not_(human_involved_clause(start))),
         "abandoned": count_where(AnalyticsEvent, AnalyticsEvent.type == "chat_abandoned",
                                  between(AnalyticsEvent.created_at, start, end)),
         "tickets_created": count_where(Ticket, between(Ticket.created_at, start, end)),
@@ -178,6 +189,7 @@ def stats(day=None, now=None):
     start, end = day_bounds(day)
     cutoff = max(start, min(now, end))
     queries = {**day_queries(start, end), **sla_queries(start, cutoff), **current_queries()}
+    without_jit()
     row = db.session.execute(sa.select(*(q.label(name) for name, q in queries.items()))).one()._asdict()
     return shape_stats(day, row)
 
@@ -232,20 +244,29 @@ def grouped(column, first_day, days, *values, where=()):
 
 def per_day(inner, *aggregates):
     """{local day: (aggregates…)}, grouped in SQL by the subquery's day (one GROUP BY, portable)."""
+    without_jit()
     rows = db.session.execute(sa.select(inner.c.day, *aggregates).group_by(inner.c.day)).all()
     return {as_date(row[0]): tuple(row[1:]) for row in rows}
+
+
+def session_series(metric, first_day, days):
+    """chats, escalations or aiResolutionRate per day; only the needed EXISTS checks are computed."""
+    if metric == "chats":
+        inner = grouped(ChatSession.created_at, first_day, days, ChatSession.id)
+        return {day: values[0] for day, values in per_day(inner, sa.func.count()).items()}
+    since = day_start(first_day)
+    clause = escalated_clause(since) if metric == "escalations" else human_involved_clause(since)
+    inner = grouped(ChatSession.created_at, first_day, days, sa.case((clause, 1), else_=0).label("flag"))
+    rows = per_day(inner, sa.func.count(), sa.func.sum(inner.c.flag))
+    if metric == "escalations":
+        return {day: int(flagged) for day, (_count, flagged) in rows.items()}
+    return {day: ratio(count - flagged, count) for day, (count, flagged) in rows.items()}
 
 
 def series_values(metric, first_day, days):
     """{day: value} for the days that have data."""
     if metric in ("chats", "escalations", "aiResolutionRate"):
-        human = sa.case((human_involved_clause(), 1), else_=0).label("human")
-        escalated = sa.case((escalated_clause(), 1), else_=0).label("escalated")
-        inner = grouped(ChatSession.created_at, first_day, days, human, escalated)
-        rows = per_day(inner, sa.func.count(), sa.func.sum(inner.c.escalated), sa.func.sum(inner.c.human))
-        pick = {"chats": lambda c, e, h: c, "escalations": lambda c, e, h: int(e),
-                "aiResolutionRate": lambda c, e, h: ratio(c - h, c)}[metric]
-        return {day: pick(*values) for day, values in rows.items()}
+        return session_series(metric, first_day, days)
     if metric == "tickets":
         inner = grouped(Ticket.created_at, first_day, days, Ticket.id)
         return {day: values[0] for day, values in per_day(inner, sa.func.count()).items()}
