@@ -5,8 +5,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from lucine_chatbot.extensions import db
-from lucine_chatbot.models import Operator, OperatorChat, base
-from lucine_chatbot.services import analytics, escalation, events, operator_chats, ticket_desk, tickets, timeouts
+from lucine_chatbot.models import Operator, base
+from lucine_chatbot.services import (analytics, conversation, escalation, events, operator_chats, ticket_desk,
+                                     tickets, timeouts)
 
 from .. import factories
 
@@ -43,10 +44,11 @@ def clock(monkeypatch):
     return state
 
 
-# --- the steps of a day: the real services where main has them, factories + events for the rest -----------
+# --- the steps of a day: the real services, except the AI replies (their latency must be known) ----------
 
 def visitor_chat(clock, when, language="it"):
-    """The conversation service is not on main yet: a session, its chat_started event and a first message."""
+    """A session, its chat_started event and a first message, as services.conversation writes them; built by
+    hand because the real assistant's latency is measured, and this day's average must be known exactly."""
     clock.at(when)
     session = factories.chat(language=language)
     events.record("chat_started", session, language=language)
@@ -78,17 +80,11 @@ def operator_replies(clock, session, when):
 
 
 def close(clock, session, when, rating=None, rated_when=None):
-    """The operator resolves the chat; then the visitor rates the stint (rating API not on main yet)."""
-    operator_id = session.operator_id
-    escalation.close_chat(session, "RESOLVED", clock.at(when), reason="operator", operator_id=operator_id)
+    """The operator resolves the chat; then the visitor rates it (services.conversation.rate)."""
+    escalation.close_chat(session, "RESOLVED", clock.at(when), reason="operator", operator_id=session.operator_id)
     db.session.commit()
     if rating:
-        clock.at(rated_when)
-        stint = db.session.query(OperatorChat).filter_by(session_id=session.id).order_by(OperatorChat.id.desc()) \
-            .first()
-        stint.rating, stint.rated_at = rating, clock.now
-        events.record("chat_rated", session, operator_id=operator_id, rating=rating)
-        db.session.commit()
+        conversation.rate(session.public_id, rating, now=clock.at(rated_when))
 
 
 def ticket_from_chat(clock, session, when, priority):
@@ -136,7 +132,7 @@ def scripted_day(clock, app, monkeypatch):
     operator_replies(clock, q, "2025-12-12 10:01:30")               # 60 s
     late = ticket_from_chat(clock, q, "2025-12-12 10:05", "HIGH")   # due 12:05
     sweep(clock, "2025-12-12 12:10")                               # breached, escalated
-    overdue = visitor_ticket(clock, "2025-12-12 20:00")             # new session; due 00:00 on the 13th
+    visitor_ticket(clock, "2025-12-12 20:00")                       # new session; due 00:00 on the 13th
     chats["P"] = p = visitor_chat(clock, "2025-12-12 23:40")
     ai_answers(p, 5000)
     ask_for_operator(clock, p, "2025-12-12 23:44")                 # bruno
