@@ -104,6 +104,7 @@ def page(request, browser_context, console_errors):
     page.on("pageerror", lambda exc: console_errors.append(f"uncaught: {exc}"))
     yield page
     try:
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(screenshot_path(request.node.name + "-final")), full_page=True)
     except Exception:  # noqa: BLE001 - a page that crashed has nothing to show
         pass

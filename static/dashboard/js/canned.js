@@ -14,7 +14,7 @@ export function setupCanned(input, list, languageOf) {
   let replies = [];
   let matches = [];
   let active = 0;
-  api("/api/canned-replies").then((data) => { replies = (data && (data.items || data.cannedReplies || data.replies)) || (Array.isArray(data) ? data : []); })
+  api("/api/canned-replies").then((data) => { replies = (data && (data.cannedReplies || data.items)) || (Array.isArray(data) ? data : []); })
     .catch(() => { replies = []; });
 
   function close() { list.hidden = true; matches = []; }
