@@ -58,7 +58,7 @@ def test_the_online_toggle_switches_availability(page):
     assert db.session.get(Operator, op.id).is_online is False
 
 
-def test_taking_a_chat_from_the_queue_opens_it_and_counts_it_as_mine(page):
+def test_taking_a_chat_from_the_queue_opens_it_and_counts_it_as_mine(page, chat_api_pending):
     operator("carla")
     chat = queued_chat()
     sign_in(page, "carla")
