@@ -1,6 +1,5 @@
-"""Dashboard reads beside chat management (operators): the archive search and who can take a transfer."""
+"""The chat archive search for the dashboard (operators): `GET /api/chat-management/archive`."""
 from flask import Blueprint, jsonify
-from flask_jwt_extended import current_user
 
 from ..schemas import validate
 from ..schemas.archive import ArchiveQuery
@@ -20,9 +19,3 @@ def search_archive(query):
     return jsonify({"chats": chats, "total": total, "page": query.page, "perPage": query.per_page,
                     "operators": archive.all_operators()})
 
-
-@bp.get("/transfer-targets")
-@operator_required
-def list_transfer_targets():
-    """Other online operators with room for one more chat, the least loaded first."""
-    return jsonify({"operators": archive.transfer_targets(current_user.id)})

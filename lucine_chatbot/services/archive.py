@@ -8,7 +8,6 @@ from flask import current_app
 from ..extensions import db
 from ..models import ChatSession, Message, Operator, OperatorChat
 from ..schemas.common import iso, operator_out
-from . import assignment
 
 PREVIEW_LENGTH = 160
 
@@ -85,7 +84,3 @@ def all_operators():
     """Everyone who can appear in the operator filter."""
     return [operator_out(op) for op in db.session.query(Operator).order_by(Operator.display_name)]
 
-
-def transfer_targets(operator_id):
-    """Who could take a chat from `operator_id` right now: online, active, below capacity."""
-    return [operator_out(op) for op in assignment.candidates(exclude_id=operator_id)]

@@ -61,9 +61,3 @@ def test_archive_rejects_an_unknown_status_with_422(client, operator_headers):
     assert response.status_code == 422
     assert "status" in response.get_json()["error"]["fields"]
 
-
-def test_transfer_targets_are_the_other_online_operators_with_room(client, make, operator, operator_headers):
-    online = make.operator(username="luca", is_online=True)
-    make.operator(username="offline-olga")
-    data = client.get("/api/chat-management/transfer-targets", headers=operator_headers).get_json()
-    assert [op["username"] for op in data["operators"]] == [online.username]

@@ -216,9 +216,10 @@ async function createTicket(event) {
 async function loadTransferTargets() {
   const select = $("[data-transfer-target]");
   try {
-    const data = await api("/api/chat-management/transfer-targets");
+    const data = await api("/api/operators/online");
     const others = (data.operators || []).filter((op) => Number(op.id) !== me.id);
-    replace(select, others.length ? others.map((op) => h("option", { value: op.id, text: operatorName(op) }))
+    replace(select, others.length ? others.map((op) => h("option", { value: op.id, disabled: op.hasCapacity === false,
+      text: `${operatorName(op)}${op.openChats !== undefined ? ` (${op.openChats} chat)` : ""}${op.hasCapacity === false ? " — al completo" : ""}` }))
       : h("option", { value: "", text: "Nessun altro operatore online" }));
   } catch (_err) {
     replace(select, h("option", { value: "", text: "Elenco non disponibile" }));
