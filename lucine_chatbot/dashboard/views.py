@@ -95,7 +95,7 @@ def show_overview():
 @bp.get("/chats/<session_id>")
 @operator_page()
 def show_chat(session_id):
-    transitions = {str(k): [str(s) for s in v if str(s) in OPERATOR_STATUSES] for k, v in TRANSITIONS.items()}
+    transitions = {str(k): [s for s in OPERATOR_STATUSES if s in {str(t) for t in v}] for k, v in TRANSITIONS.items()}
     return render_template("dashboard/chat.html", page="home", session_id=session_id, transitions=transitions,
                            max_length=current_app.config["MAX_MESSAGE_LENGTH"])
 
