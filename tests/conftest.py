@@ -2,6 +2,7 @@
 TEST_DATABASE_URL / TEST_REDIS_URL are set (as .ci/run does). Every test runs inside a transaction
 that is rolled back, except `real_db` tests, whose tables are emptied afterwards."""
 import os
+import socket
 
 import pytest
 import sqlalchemy as sa
@@ -69,8 +70,17 @@ def make_sqlite_savepoints_work(engine):
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory):
-    app = create_app(test_settings(database_url(tmp_path_factory)))
+def shop_listener():
+    """A socket for the browser tests' shop page (another origin), bound before the app so CORS_ORIGINS names it."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    yield listener
+    listener.close()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, shop_listener):
+    shop_origin = "http://127.0.0.1:%d" % shop_listener.getsockname()[1]
+    app = create_app(test_settings(database_url(tmp_path_factory), CORS_ORIGINS=SHOP_ORIGINS + [shop_origin]))
     with app.app_context():
         reset_schema()
         make_sqlite_savepoints_work(db.engine)

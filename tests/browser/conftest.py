@@ -115,10 +115,10 @@ def page(request, browser_context, console_errors):
 def screenshot(page):
     """`screenshot("name")` saves the current page under test-output/screenshots/."""
 
-    def take(name, full_page=True):
+    def take(name, full_page=True, **options):
         path = screenshot_path(name)
         page.evaluate("window.scrollTo(0, 0)")
-        page.screenshot(path=str(path), full_page=full_page)
+        page.screenshot(path=str(path), full_page=full_page, **options)
         return path
 
     return take

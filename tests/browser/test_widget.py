@@ -1,0 +1,224 @@
+"""The visitor widget in real Chromium, on a shop page of another origin than the backend: AI answer, YES to a
+human, operator reply, queue and take, navigation, escaped markup, ticket form, rating, keyboard, 390 px."""
+import logging
+
+import pytest
+from playwright.sync_api import expect
+
+from lucine_chatbot.extensions import db
+from lucine_chatbot.models import OperatorChat
+from lucine_chatbot.services.seed import seed_all
+
+from .widget_shop import (Shop, login, messages, online_operator, open_chat, render_pages, send, serve_shop,
+                          stored_session_id)
+
+pytestmark = [pytest.mark.browser, pytest.mark.real_db]
+
+PRICE_QUESTION = "Quanto costa il biglietto?"
+UNSURE_QUESTION = "Posso portare il mio drone per fare riprese aeree?"
+FILLS_THE_SCREEN = """() => {
+  const box = document.querySelector('#lucine-chat-panel').getBoundingClientRect();
+  return box.x === 0 && box.y === 0 && box.width === innerWidth && box.height === innerHeight;
+}"""
+
+
+@pytest.fixture(scope="module")
+def shop(app, live_server, shop_listener):
+    server, thread = serve_shop(shop_listener, render_pages(app, live_server))
+    yield Shop(origin="http://127.0.0.1:%d" % shop_listener.getsockname()[1], backend=live_server)
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(autouse=True)
+def knowledge_base(app):
+    seed_all()
+
+
+@pytest.fixture
+def api(playwright_instance, live_server):
+    """The operators' side, over real HTTP to the same live server."""
+    context = playwright_instance.request.new_context(base_url=live_server)
+    yield context
+    context.dispose()
+
+
+@pytest.fixture
+def dialogs(page):
+    """Every alert/confirm the page tries to open: markup that executes would land here."""
+    seen = []
+    page.on("dialog", lambda dialog: (seen.append(dialog.message), dialog.dismiss()))
+    return seen
+
+
+def test_a_visitor_on_another_origin_asks_and_gets_a_grounded_answer(page, shop, run_jobs, screenshot, caplog):
+    backend_calls = []
+    page.on("request", lambda r: r.url.startswith(shop.backend + "/api/") and backend_calls.append(r.url))
+    page.goto(shop.url())
+    open_chat(page)
+    expect(page.locator(".lucine-privacy")).to_be_visible()
+    assert backend_calls == [] and stored_session_id(page) is None  # privacy by default
+    screenshot("widget-01-open-empty", full_page=False, animations="disabled")
+
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        posted = send(page, PRICE_QUESTION, run_jobs)
+    assert posted.headers["access-control-allow-origin"] == shop.origin
+    assert any('"OPTIONS /api/chat HTTP' in r.getMessage() for r in caplog.records), "no CORS preflight reached us"
+
+    answer = messages(page, "BOT").last
+    expect(answer).to_contain_text("€9")
+    expect(page.locator(".lucine-sources").last).to_contain_text("prezzi dei biglietti")
+    expect(answer.locator("a")).to_have_attribute("rel", "noopener noreferrer")
+    assert stored_session_id(page)
+    screenshot("widget-02-answer", full_page=False, animations="disabled")
+
+
+def test_yes_brings_the_online_operator_whose_name_and_reply_follow_the_visitor_to_another_page(
+        page, shop, api, run_jobs, screenshot):
+    online_operator("marta", "Marta")
+    page.goto(shop.url())
+    open_chat(page)
+    send(page, UNSURE_QUESTION, run_jobs)
+    yes = page.locator('button[data-action="request_operator"]')
+    expect(page.locator('button[data-action="continue_ai"]')).to_be_visible()
+    screenshot("widget-03-unsure-offer", full_page=False, animations="disabled")
+    yes.click()
+
+    expect(page.locator("#lucine-chat-operator")).to_contain_text("Marta")
+    expect(yes).to_have_count(0)
+    headers = login(api, "marta")
+    reply = "Ciao, sono Marta! I droni purtroppo non sono ammessi nel parco."
+    sent = api.post("/api/operators/send-message", headers=headers,
+                    data={"sessionId": stored_session_id(page), "message": reply})
+    assert sent.status == 201, sent.text()
+    expect(messages(page, "OPERATOR").last).to_have_text(reply)
+    expect(page.locator(".lucine-row--operator .lucine-msg-label").last).to_have_text("Marta")
+    screenshot("widget-04-operator-reply", full_page=False, animations="disabled")
+
+    history = page.locator("#lucine-chat-panel .lucine-msg").all_inner_texts()
+    page.get_by_role("link", name="Come arrivare e parcheggi").first.click()
+    page.wait_for_url("**/demo/info")
+    open_chat(page)
+    expect(page.locator("#lucine-chat-panel .lucine-msg")).to_have_count(len(history))
+    assert page.locator("#lucine-chat-panel .lucine-msg").all_inner_texts() == history
+    expect(page.locator("#lucine-chat-operator")).to_contain_text("Marta")
+    screenshot("widget-05-history-on-another-page", full_page=False, animations="disabled")
+
+
+def test_a_queued_visitor_sees_the_queue_then_the_operator_who_takes_the_chat(page, shop, api, run_jobs, screenshot):
+    online_operator("busy", "Giulia", busy_with=5)  # online but at capacity: the chat waits in the queue
+    taker = online_operator("luca", "Luca")
+    taker.is_online = False
+    db.session.commit()
+    page.goto(shop.url())
+    open_chat(page)
+    send(page, "Vorrei parlare con un operatore, per favore", run_jobs)
+    expect(page.locator(".lucine-queue")).to_contain_text("posizione 1")
+    screenshot("widget-06-queue", full_page=False, animations="disabled")
+
+    taken = api.post("/api/operators/take-chat", headers=login(api, "luca"),
+                     data={"sessionId": stored_session_id(page)})
+    assert taken.status == 200, taken.text()
+    expect(page.locator("#lucine-chat-operator")).to_contain_text("Luca")
+    expect(page.locator(".lucine-queue")).to_be_hidden()
+
+
+def test_markup_typed_by_the_visitor_is_shown_as_text_and_never_runs(page, shop, run_jobs, dialogs):
+    page.goto(shop.url())
+    open_chat(page)
+    for text in ("<img src=x onerror=alert(1)>", "<script>alert(2)</script> <b>ciao</b>"):
+        send(page, text, run_jobs)
+        expect(messages(page, "USER").last).to_have_text(text)
+    panel = page.locator("#lucine-chat-panel")
+    assert panel.locator("img, script, b").count() == 0
+    expect(messages(page, "BOT")).to_have_count(2)
+    assert dialogs == []
+
+
+def test_without_operators_the_visitor_leaves_a_ticket_and_gets_its_number(page, shop, run_jobs, screenshot):
+    page.goto(shop.url())
+    open_chat(page)
+    send(page, "Voglio parlare con un operatore", run_jobs)
+    offer = page.locator('button[data-action="request_ticket"]')
+    expect(offer).to_be_visible()
+    offer.click()
+    form = page.locator(".lucine-ticket")
+    expect(form).to_be_visible()
+    form.get_by_role("button", name="Invia richiesta").click()
+    expect(page.locator("#lucine-ticket-email-error")).to_be_visible()
+    screenshot("widget-07-ticket-form-errors", full_page=False, animations="disabled")
+
+    page.locator("#lucine-ticket-email").fill("anna@example.it")
+    page.locator("#lucine-ticket-description").fill("Posso cambiare la data del mio biglietto Open?")
+    with page.expect_response(lambda r: r.url.endswith("/api/tickets")) as created:
+        form.get_by_role("button", name="Invia richiesta").click()
+    assert created.value.status == 201
+    number = created.value.json()["ticketNumber"]
+    expect(form).to_be_hidden()
+    expect(page.locator("#lucine-chat-panel .lucine-log")).to_contain_text(number)
+    expect(page.locator('button[data-action="request_ticket"]')).to_have_count(0)
+    screenshot("widget-08-ticket-created", full_page=False, animations="disabled")
+
+
+def test_after_the_operator_closes_the_chat_the_visitor_rates_it(page, shop, api, run_jobs, screenshot):
+    operator = online_operator("sara", "Sara")
+    page.goto(shop.url())
+    open_chat(page)
+    send(page, "Voglio parlare con un operatore", run_jobs)
+    expect(page.locator("#lucine-chat-operator")).to_contain_text("Sara")
+    headers = login(api, "sara")
+    session_id = stored_session_id(page)
+    api.post("/api/operators/send-message", headers=headers, data={"sessionId": session_id, "message": "Fatto!"})
+    expect(messages(page, "OPERATOR").last).to_have_text("Fatto!")
+    closed = api.post("/api/chat-management/update-status", headers=headers,
+                      data={"sessionId": session_id, "status": "RESOLVED"})
+    assert closed.status == 200, closed.text()
+
+    rating = page.locator(".lucine-rating")
+    expect(rating).to_be_visible()
+    expect(page.locator("#lucine-chat-operator")).to_be_hidden()
+    rating.locator('label[for="lucine-rating-4"]').click()
+    rating.locator("#lucine-rating-comment").fill("Gentilissima")
+    screenshot("widget-09-rating", full_page=False, animations="disabled")
+    with page.expect_response(lambda r: r.url.endswith("/rating")) as rated:
+        rating.get_by_role("button", name="Invia valutazione").click()
+    assert rated.value.status == 201
+    expect(rating).to_have_count(0)
+    expect(page.locator(".lucine-note--success")).to_be_visible()
+    db.session.expire_all()
+    stint = db.session.query(OperatorChat).filter_by(operator_id=operator.id).one()
+    assert (stint.rating, stint.rating_comment) == (4, "Gentilissima")
+
+
+def test_the_widget_works_with_the_keyboard_alone(page, shop, run_jobs):
+    page.goto(shop.url())
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.id") == "lucine-chat-launcher":
+            break
+    expect(page.locator("#lucine-chat-launcher")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#lucine-chat-input")).to_be_focused()
+    page.keyboard.type("A che ora aprite?")
+    with page.expect_response(lambda r: r.url.endswith("/api/chat")):
+        page.keyboard.press("Enter")
+    run_jobs()
+    expect(messages(page, "BOT")).to_have_count(1)
+    for _ in range(12):  # focus stays trapped in the open panel
+        page.keyboard.press("Tab")
+        assert page.evaluate("() => !!document.activeElement.closest('#lucine-chat-panel')")
+    page.keyboard.press("Escape")
+    expect(page.locator("#lucine-chat-panel")).to_be_hidden()
+    expect(page.locator("#lucine-chat-launcher")).to_be_focused()
+
+
+def test_on_a_390_px_phone_the_panel_fills_the_screen(page, shop, run_jobs, screenshot):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(shop.url())
+    screenshot("widget-10-phone-closed", full_page=False, animations="disabled")
+    open_chat(page)
+    page.wait_for_function(FILLS_THE_SCREEN)  # once the opening animation has settled
+    send(page, PRICE_QUESTION, run_jobs)
+    expect(messages(page, "BOT")).to_have_count(1)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    screenshot("widget-11-phone-answer", full_page=False, animations="disabled")
