@@ -627,8 +627,9 @@
       'aria-controls': 'lucine-chat-menu',
       onclick: toggleMenu,
     }, [icon('more')]);
+    ui.avatar = el('span', { class: 'lucine-avatar', 'aria-hidden': 'true' }, [icon('star')]);
     return el('div', { class: 'lucine-header' }, [
-      el('span', { class: 'lucine-avatar', 'aria-hidden': 'true' }, [icon('star')]),
+      ui.avatar,
       el('div', { class: 'lucine-heading' }, [
         el('h2', { id: 'lucine-chat-title', class: 'lucine-title', text: config.title || t.title }),
         ui.subtitle,
@@ -925,7 +926,8 @@
     ui.input.value = '';
     onInputChanged();
     const row = appendLocalUserRow(text);
-    enqueuePost({ message: text }, row);
+    // `language` is a hint for a new session; the server then follows the language the visitor writes in.
+    enqueuePost({ message: text, language: config.lang }, row);
   }
 
   // Posts run one after another: the first message has no sessionId yet, and a second one sent before the
@@ -1087,8 +1089,19 @@
     ui.operatorName.textContent = showOperator ? t.operatorWith(name) : '';
     ui.root.classList.toggle('lucine-mode-human', showOperator);
     ui.subtitle.textContent = showOperator ? t.subtitleHuman : t.subtitle;
+    renderAvatar(showOperator ? name : '');
     renderQueueLine();
     ui.menuDelete.hidden = !state.sessionId;
+  }
+
+  // Lucy's star, or the operator's initial while a person is answering.
+  function renderAvatar(name) {
+    const initial = (Array.from(String(name || '').trim())[0] || '').toUpperCase();
+    if (ui.avatar.getAttribute('data-initial') === initial) return;
+    ui.avatar.setAttribute('data-initial', initial);
+    ui.avatar.classList.toggle('lucine-avatar--human', Boolean(initial));
+    ui.avatar.textContent = initial;
+    if (!initial) ui.avatar.append(icon('star'));
   }
 
   function renderQueueLine() {
@@ -1343,7 +1356,7 @@
   }
 
   function ticketPayload(values) {
-    const body = { description: values.description, contactMethod: values.contactMethod };
+    const body = { description: values.description, contactMethod: values.contactMethod, language: config.lang };
     if (state.sessionId) body.sessionId = state.sessionId;
     if (values.contactMethod === 'EMAIL') body.email = values.email;
     else body.phone = values.phone.replace(/ /g, ''); // E.164 has no spaces; they are only typing help
@@ -1366,10 +1379,23 @@
     else onTicketFailed(res);
   }
 
-  function onTicketCreated(data) {
+  // The server writes the confirmation into the conversation (a `ticket_created` SYSTEM message, in the
+  // session it returns, new if the visitor had none): fetch it; say it ourselves only if it does not come.
+  async function onTicketCreated(data) {
     ui.ticketForm.reset();
     closeTicketForm();
-    addNote(t.ticket.done(data.ticketNumber || '', formatDateTime(data.expectedReplyBy)), 'success');
+    removeActions(); // the ticket offer has been taken up
+    if (data.sessionId) adoptSession(String(data.sessionId), false, null);
+    if (state.sessionId) await pollOnce();
+    if (!hasTicketMessage(data.ticketNumber)) {
+      addNote(t.ticket.done(data.ticketNumber || '', formatDateTime(data.expectedReplyBy)), 'success');
+    }
+  }
+
+  function hasTicketMessage(ticketNumber) {
+    return Boolean(ticketNumber) && Array.prototype.some.call(
+      ui.log.querySelectorAll('.lucine-msg[data-sender="SYSTEM"]'),
+      (node) => node.textContent.indexOf(ticketNumber) >= 0);
   }
 
   function onTicketFailed(res) {
@@ -1430,15 +1456,17 @@
   // Offered once per session: after a chat a human took part in has closed, or when the server asks.
   function maybeOfferRating(requested) {
     if (!state.sessionId || state.ratingOffered || ui.rating) return;
-    if (requested || (isClosedStatus() && state.operatorSeen)) showRating();
+    if (requested || (isClosedStatus() && state.operatorSeen)) showRating(requested);
   }
 
-  function showRating() {
+  // `asked`: the server's rating_request message is right above, so the card's own question is for screen
+  // readers only (read as the form's name) instead of saying the same thing twice.
+  function showRating(asked) {
     state.ratingOffered = true;
     persistSession();
     const rt = t.rating;
     const stars = el('fieldset', { class: 'lucine-stars' }, [
-      el('legend', { id: 'lucine-rating-title', class: 'lucine-card-title', text: rt.question }),
+      el('legend', { id: 'lucine-rating-title', class: asked ? 'lucine-sr-only' : 'lucine-card-title', text: rt.question }),
     ]);
     for (let n = 1; n <= 5; n += 1) {
       stars.append(
