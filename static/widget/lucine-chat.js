@@ -487,13 +487,14 @@
   }
 
   // Plain text → text nodes, <a> and <strong> built as elements: nothing is ever parsed as HTML.
-  function richText(text) {
+  // `keyword` (a ticket number) is shown in bold and never split across lines.
+  function richText(text, keyword) {
     const fragment = document.createDocumentFragment();
     let last = 0;
     let match;
     RICH_RE.lastIndex = 0;
     while ((match = RICH_RE.exec(text)) !== null) {
-      fragment.append(text.slice(last, match.index));
+      fragment.append(withKeyword(text.slice(last, match.index), keyword));
       last = RICH_RE.lastIndex;
       if (match[1]) fragment.append(linkOrText(match[2], match[1]));
       else if (match[3]) fragment.append(el('strong', { text: match[3] }));
@@ -503,7 +504,19 @@
         fragment.append(linkOrText(href, parts[0]), parts[1]);
       } else if (match[5]) fragment.append(linkOrText('mailto:' + match[5], match[5]));
     }
-    fragment.append(text.slice(last));
+    fragment.append(withKeyword(text.slice(last), keyword));
+    return fragment;
+  }
+
+  function withKeyword(text, keyword) {
+    const fragment = document.createDocumentFragment();
+    const at = keyword ? text.indexOf(String(keyword)) : -1;
+    if (at < 0) {
+      fragment.append(text);
+      return fragment;
+    }
+    const word = String(keyword);
+    fragment.append(text.slice(0, at), el('strong', { class: 'lucine-keyword', text: word }), text.slice(at + word.length));
     return fragment;
   }
 
@@ -743,9 +756,11 @@
       class: 'lucine-msg lucine-bubble lucine-bubble--' + sender.toLowerCase(),
       'data-sender': sender,
       'data-id': id,
+      // SYSTEM texts say what happened (queue, ticket offer, ticket created…): the kind lets CSS set the tone.
+      'data-kind': sender === 'SYSTEM' && /^[a-z_]{1,40}$/.test(meta.kind || '') ? meta.kind : null,
     });
     if (sender === 'USER') bubble.textContent = text;
-    else bubble.append(richText(text));
+    else bubble.append(richText(text, sender === 'SYSTEM' ? meta.ticketNumber : null));
     row.append(bubble);
     const sources = buildSourcesLine(meta.sources);
     if (sources) row.append(sources);
