@@ -12,11 +12,14 @@ def show_index():
 @bp.get("/demo")
 @bp.get("/demo/<any(info):page>")
 def show_demo(page="product"):
-    """A shop-like page; `?backend=` lets tests serve it from another origin than the API."""
-    backend = request.args.get("backend") or request.host_url.rstrip("/")
+    """A shop-like page embedding the widget from this backend; `?lang=it|en|de`.
+
+    The backend is always this host: our page CSP only runs our own scripts. The browser tests serve the same
+    template from a separate static server to get a real second origin (tests/browser/widget_shop.py).
+    """
     lang = request.args.get("lang", "it")
-    return render_template("demo.html", backend=backend, lang=lang if lang in ("it", "en", "de") else "it",
-                           page=page)
+    return render_template("demo.html", backend=request.host_url.rstrip("/"),
+                           lang=lang if lang in ("it", "en", "de") else "it", page=page)
 
 
 @bp.get("/favicon.ico")

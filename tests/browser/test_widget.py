@@ -116,11 +116,20 @@ def test_a_queued_visitor_sees_the_queue_then_the_operator_who_takes_the_chat(pa
     expect(page.locator(".lucine-queue")).to_contain_text("posizione 1")
     screenshot("widget-06-queue", full_page=False, animations="disabled")
 
-    taken = api.post("/api/operators/take-chat", headers=login(api, "luca"),
-                     data={"sessionId": stored_session_id(page)})
+    headers = login(api, "luca")
+    taken = api.post("/api/operators/take-chat", headers=headers, data={"sessionId": stored_session_id(page)})
     assert taken.status == 200, taken.text()
     expect(page.locator("#lucine-chat-operator")).to_contain_text("Luca")
     expect(page.locator(".lucine-queue")).to_be_hidden()
+
+    page.keyboard.press("Escape")  # closed panel: a reply shows up as an unread badge on the launcher
+    api.post("/api/operators/send-message", headers=headers,
+             data={"sessionId": stored_session_id(page), "message": "Eccomi, dimmi pure."})
+    expect(page.locator("#lucine-chat-launcher .lucine-badge")).to_have_text("1")
+    screenshot("widget-07-unread-badge", full_page=False, animations="disabled")
+    open_chat(page)
+    expect(page.locator("#lucine-chat-launcher .lucine-badge")).to_be_hidden()
+    expect(messages(page, "OPERATOR").last).to_have_text("Eccomi, dimmi pure.")
 
 
 def test_markup_typed_by_the_visitor_is_shown_as_text_and_never_runs(page, shop, run_jobs, dialogs):
@@ -146,7 +155,7 @@ def test_without_operators_the_visitor_leaves_a_ticket_and_gets_its_number(page,
     expect(form).to_be_visible()
     form.get_by_role("button", name="Invia richiesta").click()
     expect(page.locator("#lucine-ticket-email-error")).to_be_visible()
-    screenshot("widget-07-ticket-form-errors", full_page=False, animations="disabled")
+    screenshot("widget-08-ticket-form-errors", full_page=False, animations="disabled")
 
     page.locator("#lucine-ticket-email").fill("anna@example.it")
     page.locator("#lucine-ticket-description").fill("Posso cambiare la data del mio biglietto Open?")
@@ -157,7 +166,29 @@ def test_without_operators_the_visitor_leaves_a_ticket_and_gets_its_number(page,
     expect(form).to_be_hidden()
     expect(page.locator("#lucine-chat-panel .lucine-log")).to_contain_text(number)
     expect(page.locator('button[data-action="request_ticket"]')).to_have_count(0)
-    screenshot("widget-08-ticket-created", full_page=False, animations="disabled")
+    screenshot("widget-09-ticket-created", full_page=False, animations="disabled")
+
+    page.evaluate("() => localStorage.clear()")  # another device: only the resume link from the e-mail
+    page.goto(shop.url("/demo/info?lucine_ticket=" + created.value.json()["resumeToken"]))
+    expect(page.locator("#lucine-chat-panel")).to_be_visible()
+    expect(page.locator("#lucine-chat-panel .lucine-log")).to_contain_text(number)
+    assert "lucine_ticket" not in page.url and stored_session_id(page)
+
+
+def test_the_visitor_deletes_the_conversation_and_the_widget_forgets_it(page, shop, run_jobs):
+    page.goto(shop.url())
+    open_chat(page)
+    send(page, PRICE_QUESTION, run_jobs)
+    page.locator("#lucine-chat-menu-button").click()
+    page.locator("#lucine-chat-delete").click()
+    with page.expect_response(lambda r: r.request.method == "DELETE") as deleted:
+        page.locator("#lucine-chat-delete-confirm").click()
+    assert deleted.value.status == 204
+    expect(page.locator("#lucine-chat-panel .lucine-msg")).to_have_count(0)
+    assert stored_session_id(page) is None
+    page.reload()
+    open_chat(page)
+    expect(page.locator("#lucine-chat-panel .lucine-msg")).to_have_count(0)
 
 
 def test_after_the_operator_closes_the_chat_the_visitor_rates_it(page, shop, api, run_jobs, screenshot):
@@ -179,7 +210,7 @@ def test_after_the_operator_closes_the_chat_the_visitor_rates_it(page, shop, api
     expect(page.locator("#lucine-chat-operator")).to_be_hidden()
     rating.locator('label[for="lucine-rating-4"]').click()
     rating.locator("#lucine-rating-comment").fill("Gentilissima")
-    screenshot("widget-09-rating", full_page=False, animations="disabled")
+    screenshot("widget-10-rating", full_page=False, animations="disabled")
     with page.expect_response(lambda r: r.url.endswith("/rating")) as rated:
         rating.get_by_role("button", name="Invia valutazione").click()
     assert rated.value.status == 201
@@ -215,10 +246,10 @@ def test_the_widget_works_with_the_keyboard_alone(page, shop, run_jobs):
 def test_on_a_390_px_phone_the_panel_fills_the_screen(page, shop, run_jobs, screenshot):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(shop.url())
-    screenshot("widget-10-phone-closed", full_page=False, animations="disabled")
+    screenshot("widget-11-phone-closed", full_page=False, animations="disabled")
     open_chat(page)
     page.wait_for_function(FILLS_THE_SCREEN)  # once the opening animation has settled
     send(page, PRICE_QUESTION, run_jobs)
     expect(messages(page, "BOT")).to_have_count(1)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
-    screenshot("widget-11-phone-answer", full_page=False, animations="disabled")
+    screenshot("widget-12-phone-answer", full_page=False, animations="disabled")
