@@ -128,7 +128,8 @@ def cors_origin(value):
 def cors_resources(origins):
     """CORS only for the visitor endpoints, and only for the shop's origins (SPEC §7)."""
     options = {"origins": [cors_origin(o) for o in origins], "methods": ["GET", "POST", "DELETE", "OPTIONS"],
-               "allow_headers": ["Content-Type"], "max_age": 600, "supports_credentials": False}
+               "allow_headers": ["Content-Type"], "max_age": 600, "supports_credentials": False,
+               "expose_headers": ["Retry-After"]}  # the widget tells a rate-limited visitor how long to wait
     return {path: options for path in VISITOR_PATHS}
 
 

@@ -63,6 +63,7 @@ def test_a_visitor_on_another_origin_asks_and_gets_a_grounded_answer(page, shop,
     with caplog.at_level(logging.INFO, logger="werkzeug"):
         posted = send(page, PRICE_QUESTION, run_jobs)
     assert posted.headers["access-control-allow-origin"] == shop.origin
+    assert "retry-after" in posted.headers["access-control-expose-headers"].lower()  # readable after a 429
     assert any('"OPTIONS /api/chat HTTP' in r.getMessage() for r in caplog.records), "no CORS preflight reached us"
 
     answer = messages(page, "BOT").last
