@@ -133,7 +133,7 @@ def test_a_queued_visitor_sees_the_queue_then_the_operator_who_takes_the_chat(pa
     expect(messages(page, "OPERATOR").last).to_have_text("Eccomi, dimmi pure.")
 
 
-def test_markup_typed_by_the_visitor_is_shown_as_text_and_never_runs(page, shop, run_jobs, dialogs):
+def test_markup_typed_by_the_visitor_is_shown_as_text_and_never_runs(page, shop, run_jobs, dialogs, screenshot):
     page.goto(shop.url())
     open_chat(page)
     for text in ("<img src=x onerror=alert(1)>", "<script>alert(2)</script> <b>ciao</b>"):
@@ -143,6 +143,7 @@ def test_markup_typed_by_the_visitor_is_shown_as_text_and_never_runs(page, shop,
     assert panel.locator("img, script, b").count() == 0
     expect(messages(page, "BOT")).to_have_count(2)
     assert dialogs == []
+    screenshot("widget-13-markup-as-text", full_page=False, animations="disabled")
 
 
 def test_without_operators_the_visitor_leaves_a_ticket_and_gets_its_number(page, shop, run_jobs, screenshot):
