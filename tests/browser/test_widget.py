@@ -177,12 +177,13 @@ def test_without_operators_the_visitor_leaves_a_ticket_and_gets_its_number(page,
     assert "lucine_ticket" not in page.url and stored_session_id(page)
 
 
-def test_the_visitor_deletes_the_conversation_and_the_widget_forgets_it(page, shop, run_jobs):
+def test_the_visitor_deletes_the_conversation_and_the_widget_forgets_it(page, shop, run_jobs, screenshot):
     page.goto(shop.url())
     open_chat(page)
     send(page, PRICE_QUESTION, run_jobs)
     page.locator("#lucine-chat-menu-button").click()
     page.locator("#lucine-chat-delete").click()
+    screenshot("widget-14-delete-confirmation", full_page=False, animations="disabled")
     with page.expect_response(lambda r: r.request.method == "DELETE") as deleted:
         page.locator("#lucine-chat-delete-confirm").click()
     assert deleted.value.status == 204
