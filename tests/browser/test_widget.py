@@ -9,6 +9,7 @@ from lucine_chatbot.extensions import db
 from lucine_chatbot.models import OperatorChat
 from lucine_chatbot.services.seed import seed_all
 
+from .helpers import no_dialogs, operator, reread
 from .widget_shop import (Shop, login, messages, online_operator, open_chat, render_pages, send, serve_shop,
                           stored_session_id)
 
@@ -41,14 +42,6 @@ def api(playwright_instance, live_server):
     context = playwright_instance.request.new_context(base_url=live_server)
     yield context
     context.dispose()
-
-
-@pytest.fixture
-def dialogs(page):
-    """Every alert/confirm the page tries to open: markup that executes would land here."""
-    seen = []
-    page.on("dialog", lambda dialog: (seen.append(dialog.message), dialog.dismiss()))
-    return seen
 
 
 def test_a_visitor_on_another_origin_asks_and_gets_a_grounded_answer(page, shop, run_jobs, screenshot, caplog):
@@ -108,9 +101,7 @@ def test_yes_brings_the_online_operator_whose_name_and_reply_follow_the_visitor_
 
 def test_a_queued_visitor_sees_the_queue_then_the_operator_who_takes_the_chat(page, shop, api, run_jobs, screenshot):
     online_operator("busy", "Giulia", busy_with=5)  # online but at capacity: the chat waits in the queue
-    taker = online_operator("luca", "Luca")
-    taker.is_online = False
-    db.session.commit()
+    operator("luca", display_name="Luca")  # offline: taking a chat is explicit, whatever the online flag
     page.goto(shop.url())
     open_chat(page)
     send(page, "Vorrei parlare con un operatore, per favore", run_jobs)
@@ -133,7 +124,8 @@ def test_a_queued_visitor_sees_the_queue_then_the_operator_who_takes_the_chat(pa
     expect(messages(page, "OPERATOR").last).to_have_text("Eccomi, dimmi pure.")
 
 
-def test_markup_typed_by_the_visitor_is_shown_as_text_and_never_runs(page, shop, run_jobs, dialogs, screenshot):
+def test_markup_typed_by_the_visitor_is_shown_as_text_and_never_runs(page, shop, run_jobs, screenshot):
+    dialogs = no_dialogs(page)
     page.goto(shop.url())
     open_chat(page)
     for text in ("<img src=x onerror=alert(1)>", "<script>alert(2)</script> <b>ciao</b>"):
@@ -195,7 +187,7 @@ def test_the_visitor_deletes_the_conversation_and_the_widget_forgets_it(page, sh
 
 
 def test_after_the_operator_closes_the_chat_the_visitor_rates_it(page, shop, api, run_jobs, screenshot):
-    operator = online_operator("sara", "Sara")
+    sara_id = online_operator("sara", "Sara").id
     page.goto(shop.url())
     open_chat(page)
     send(page, "Voglio parlare con un operatore", run_jobs)
@@ -219,8 +211,8 @@ def test_after_the_operator_closes_the_chat_the_visitor_rates_it(page, shop, api
     assert rated.value.status == 201
     expect(rating).to_have_count(0)
     expect(page.locator(".lucine-note--success")).to_be_visible()
-    db.session.expire_all()
-    stint = db.session.query(OperatorChat).filter_by(operator_id=operator.id).one()
+    reread()
+    stint = db.session.query(OperatorChat).filter_by(operator_id=sara_id).one()
     assert (stint.rating, stint.rating_comment) == (4, "Gentilissima")
 
 
