@@ -1,6 +1,5 @@
 """The visitor widget in real Chromium, on a shop page of another origin than the backend: AI answer, YES to a
 human, operator reply, queue and take, navigation, escaped markup, ticket form, rating, keyboard, 390 px."""
-import importlib.util
 import logging
 
 import pytest
@@ -14,10 +13,7 @@ from .helpers import no_dialogs, operator, reread
 from .widget_shop import (Shop, login, messages, online_operator, open_chat, render_pages, send, serve_shop,
                           stored_session_id)
 
-# The chat API lands on main separately (the conversation issue); until then there is nothing to talk to.
-CHAT_API_PENDING = importlib.util.find_spec("lucine_chatbot.api.chat") is None
-pytestmark = [pytest.mark.browser, pytest.mark.real_db,
-              pytest.mark.skipif(CHAT_API_PENDING, reason="the chat API is not on this branch yet")]
+pytestmark = [pytest.mark.browser, pytest.mark.real_db]
 
 PRICE_QUESTION = "Quanto costa il biglietto?"
 UNSURE_QUESTION = "Posso portare il mio drone per fare riprese aeree?"
