@@ -48,3 +48,11 @@ def test_the_offline_assistant_meets_its_accuracy_targets(kb):
     assert result["all"] >= 0.90
     assert result["odd"] >= 0.85
     assert min(result["it"], result["en"], result["de"]) >= 0.80
+
+
+def test_a_stray_number_in_noise_is_not_a_confident_answer(app):
+    from lucine_chatbot.services import knowledge
+
+    for noise in ("<img src=x onerror=alert(1)>", "<script>alert(1)</script>", "1"):
+        match = knowledge.best_match(noise, "it")
+        assert match is None or not match.confident, noise

@@ -119,14 +119,17 @@ class LanguageIndex:
 
     def _score(self, i, query, total):
         weights, length = self.tf[i], sum(self.tf[i].values())
-        score, matched = 0.0, 0.0
+        score, matched, words = 0.0, 0.0, False
         for term, count in query.items():
             tf = weights.get(term, 0)
             if not tf:
                 continue
+            words = words or not term.isdigit()
             idf = self.idf[term]
             score += idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / self.avg_len))
             matched += idf
+        if not words:  # a stray number ("alert(1)", "2") is no question about the 1st of January
+            return Match(self.docs[i], 0.0, 0.0)
         score += sum(PHRASE_BONUS * len(p) for p in self.phrases[i] if all(t in query for t in p))
         return Match(self.docs[i], score, matched / total if total else 0.0)
 
