@@ -42,6 +42,7 @@ def test_an_admin_finds_and_edits_a_knowledge_entry(page, screenshot):
     first.click()
     italian = page.locator('form[data-kb-language="it"]')
     expect(italian).to_be_visible()
+    expect(page.locator('form[data-kb-language="en"]').get_by_role("button", name="Salva")).to_be_visible()
     item_id = db.session.query(KnowledgeItem.id).filter_by(slug=first.get_attribute("data-kb-slug"), language="it").scalar()
     italian.locator('textarea[name="answer"]').fill("Parcheggio P1 Campo Sportivo, a 10 minuti a piedi.")
     italian.get_by_role("button", name="Salva").click()

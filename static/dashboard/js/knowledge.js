@@ -48,18 +48,30 @@ function row(slug, group) {
   return tr;
 }
 
+const fold = (text) => String(text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+
+function matches(group, q, category) {
+  const items = Object.values(group);
+  if (category && !items.some((item) => item.category === category)) return false;
+  return !q || items.some((item) => fold([item.question, item.answer, (item.keywords || []).join(" "), item.slug].join(" ")).includes(q));
+}
+
+// The whole KB is small: load every language at once, so a search in one language still shows (and edits)
+// the other wordings of the same entry instead of offering to create them again.
 async function load() {
   replace(listBox, loading());
   let data;
   try {
-    data = await api("/api/knowledge", { query: { q: filters.elements.q.value.trim(), category: filters.elements.category.value } });
+    data = await api("/api/knowledge");
   } catch (err) {
     replace(listBox, failure(err));
     return;
   }
   const items = data.items || [];
   fillCategories(items);
-  groups = groupBySlug(items);
+  const q = fold(filters.elements.q.value.trim());
+  const category = filters.elements.category.value;
+  groups = new Map([...groupBySlug(items)].filter(([, group]) => matches(group, q, category)));
   $("[data-kb-count]").textContent = String(groups.size);
   if (!groups.size) { replace(listBox, empty("Nessuna voce trovata.", "")); return; }
   replace(listBox, h("table", { class: "table" },
