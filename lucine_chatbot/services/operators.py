@@ -1,6 +1,7 @@
 """Operator accounts: creation, password hashing, the seeded admin."""
 import bcrypt
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, NotFound, ValidationError
 from ..extensions import db
@@ -101,7 +102,11 @@ def add_operator(username, password, name, email=None, role=Role.OPERATOR, displ
     """Admin creates an account; commits."""
     ensure_email_free(email)
     operator = create_operator(username, password, name=name, email=email, role=role, display_name=display_name)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # another admin created the same username or email a moment ago
+        db.session.rollback()
+        raise UsernameTaken("This username or email was just taken.") from None
     return operator
 
 

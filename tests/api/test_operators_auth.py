@@ -147,3 +147,23 @@ def test_nulls_in_an_operator_edit_change_nothing(client, admin_headers, operato
     response = client.patch(f"/api/operators/{operator.id}", headers=admin_headers,
                             json={"name": None, "displayName": None, "role": None, "isActive": None})
     assert response.status_code == 200 and response.get_json()["operator"]["name"] == operator.name
+
+
+
+def test_a_username_taken_between_check_and_commit_is_a_409_not_a_500(client, admin_headers, monkeypatch):
+    """Two admins create the same username at once: the loser's commit hits the unique index."""
+    from lucine_chatbot.services import operators
+
+    original = operators.create_operator
+
+    def create_then_twin(username, password, **fields):
+        operator = original(username, password, **fields)
+        operators.db.session.add(operators.Operator(username=username, name="Twin", display_name="Twin",
+                                                    password_hash="x"))
+        return operator
+
+    monkeypatch.setattr(operators, "create_operator", create_then_twin)
+    response = client.post("/api/operators", headers=admin_headers,
+                           json={"username": "twin", "email": "twin@example.com", "name": "Twin",
+                                 "password": "long-enough-pw", "role": "OPERATOR"})
+    assert response.status_code == 409 and response.json["error"]["code"] == "CONFLICT"
