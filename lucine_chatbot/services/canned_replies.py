@@ -1,7 +1,8 @@
 """Canned replies: short texts operators insert with a shortcut; admins manage them."""
-from ..errors import Conflict, NotFound
+from ..errors import Conflict
 from ..extensions import db
 from ..models import CannedReply
+from . import get_or_404
 
 
 class ShortcutTaken(Conflict):
@@ -16,10 +17,7 @@ def list_replies(language=None):
 
 
 def get_reply(reply_id):
-    reply = db.session.get(CannedReply, reply_id)
-    if reply is None:
-        raise NotFound("No canned reply with this id.")
-    return reply
+    return get_or_404(CannedReply, reply_id, "No canned reply with this id.")
 
 
 def ensure_shortcut_free(shortcut, language, reply_id=None):

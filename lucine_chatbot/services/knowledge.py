@@ -6,10 +6,11 @@ from importlib import resources
 
 import sqlalchemy as sa
 
-from ..errors import Conflict, NotFound
+from ..errors import Conflict
 from ..extensions import db
 from ..models import KnowledgeItem, utcnow
 from .assistant import matcher, text
+from . import get_or_404
 
 KB_LANGUAGES = ("it", "en", "de")
 _cache = {"stamp": None, "indexes": {}}
@@ -94,10 +95,7 @@ def list_items(q=None, category=None, language=None):
 
 
 def get_item(item_id):
-    item = db.session.get(KnowledgeItem, item_id)
-    if item is None:
-        raise NotFound("No such knowledge item.")
-    return item
+    return get_or_404(KnowledgeItem, item_id, "No such knowledge item.")
 
 
 def create_item(fields):

@@ -11,6 +11,7 @@ from ..models import (ChatSession, ChatStatus, InternalNote, Message, Operator, 
                       QueueStatus, Sender, utcnow)
 from . import assignment, events, state_machine
 from .assignment import system_message
+from . import get_or_404
 
 logger = logging.getLogger(__name__)
 PRIORITY_LABELS = {0: "LOW", 1: "MEDIUM", 2: "HIGH", 3: "URGENT"}
@@ -33,10 +34,7 @@ def get_chat(public_id):
 
 
 def get_operator(operator_id):
-    operator = db.session.get(Operator, operator_id)
-    if operator is None:
-        raise NotFound("No operator with this id.")
-    return operator
+    return get_or_404(Operator, operator_id, "No operator with this id.")
 
 
 def ensure_open(session):

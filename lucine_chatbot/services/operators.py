@@ -3,11 +3,12 @@ import bcrypt
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import Conflict, NotFound, ValidationError
+from ..errors import Conflict, ValidationError
 from ..extensions import db
 from ..models import Operator, Role
 from . import operator_chats
 from .assignment import open_counts_subquery
+from . import get_or_404
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -72,10 +73,7 @@ def list_operators(online_only=False):
 
 
 def get_operator(operator_id):
-    operator = db.session.get(Operator, operator_id)
-    if operator is None:
-        raise NotFound("No operator with this id.")
-    return operator
+    return get_or_404(Operator, operator_id, "No operator with this id.")
 
 
 def ensure_email_free(email, operator_id=None):

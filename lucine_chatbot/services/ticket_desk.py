@@ -1,9 +1,10 @@
 """The operators' side of tickets: list, read (audited), update status/priority/assignee, notes."""
-from ..errors import Conflict, NotFound, ValidationError
+from ..errors import Conflict, ValidationError
 from ..extensions import db
 from ..models import AuditLog, Message, Operator, Priority, Sender, Ticket, TicketNote, TicketStatus, utcnow
 from ..schemas.common import iso
 from . import events, sla
+from . import get_or_404
 
 T = TicketStatus
 TRANSITIONS = {
@@ -23,10 +24,7 @@ class InvalidTicketTransition(Conflict):
 
 
 def get_ticket(ticket_id):
-    ticket = db.session.get(Ticket, ticket_id)
-    if ticket is None:
-        raise NotFound("This ticket does not exist.")
-    return ticket
+    return get_or_404(Ticket, ticket_id, "This ticket does not exist.")
 
 
 def list_tickets(status=None, priority=None, breached=None, page=1, per_page=20):
