@@ -61,3 +61,13 @@ class StubOpenAI:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+def serve_for(app, monkeypatch, timeout_seconds=2):
+    """Start a stub and point the app's OpenAI settings at it (no retries); use inside a fixture."""
+    server = StubOpenAI()
+    server.__enter__()
+    for key, value in {"OPENAI_API_KEY": "test-key", "OPENAI_BASE_URL": server.base_url,
+                       "AI_MAX_RETRIES": 0, "AI_TIMEOUT_SECONDS": timeout_seconds}.items():
+        monkeypatch.setitem(app.config, key, value)
+    return server

@@ -8,18 +8,16 @@ from lucine_chatbot.models import ChatSession, Message, Sender, utcnow
 from lucine_chatbot.services import recovery, timeouts
 
 from ..assistant_helpers import kb  # noqa: F401  (fixture)
-from ..openai_stub import StubOpenAI, completion
+from ..openai_stub import completion, serve_for
 
 LATE = timedelta(seconds=recovery.stale_after_seconds() + 1)
 
 
 @pytest.fixture
 def llm(app, monkeypatch):
-    with StubOpenAI() as server:
-        for key, value in {"OPENAI_API_KEY": "test-key", "OPENAI_BASE_URL": server.base_url,
-                           "AI_MAX_RETRIES": 0, "AI_TIMEOUT_SECONDS": 1}.items():
-            monkeypatch.setitem(app.config, key, value)
-        yield server
+    server = serve_for(app, monkeypatch, timeout_seconds=1)
+    yield server
+    server.__exit__(None, None, None)
 
 
 def stuck_chat(make, text="Si possono portare i cani?", age=LATE, **fields):

@@ -5,16 +5,14 @@ from lucine_chatbot.models import Sender
 from lucine_chatbot.services import assistant, calendar
 
 from ..assistant_helpers import kb  # noqa: F401  (fixture)
-from ..openai_stub import StubOpenAI
+from ..openai_stub import serve_for
 
 
 @pytest.fixture
 def stub(app, monkeypatch):
-    with StubOpenAI() as server:
-        for key, value in {"OPENAI_API_KEY": "test-key", "OPENAI_BASE_URL": server.base_url,
-                           "AI_MAX_RETRIES": 0, "AI_TIMEOUT_SECONDS": 2}.items():
-            monkeypatch.setitem(app.config, key, value)
-        yield server
+    server = serve_for(app, monkeypatch, timeout_seconds=2)
+    yield server
+    server.__exit__(None, None, None)
 
 
 def ask(message, language="it", history=()):
