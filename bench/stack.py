@@ -13,8 +13,9 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-BENCH_DATABASE = "lucine_benchrun"
-BENCH_REDIS_URL = "redis://127.0.0.1:6379/7"
+# Overridable so two runs on one machine (two engineers, two worktrees) don't share a database or Redis DB.
+BENCH_DATABASE = os.environ.get("BENCH_DATABASE", "lucine_benchrun")
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 UNLIMITED = "1000000/minute"  # every request comes from 127.0.0.1: the limits would measure themselves
 
 
