@@ -47,6 +47,9 @@ def register_extensions(app):
     jwt.init_app(app)
     limiter.init_app(app)
     cors.init_app(app, resources=security.cors_resources(app.config["CORS_ORIGINS"]))
+    from .services import poll_cache
+
+    poll_cache.install()  # commits that change what a poll shows invalidate its cached answer
     with app.app_context():
         configure_sqlite(db.engine)
 

@@ -19,11 +19,13 @@ class ApiError(Exception):
     status = 400
     code = "VALIDATION_ERROR"
     message = "The request is not valid."
+    headers = None
 
-    def __init__(self, message=None, fields=None, status=None):
+    def __init__(self, message=None, fields=None, status=None, headers=None):
         super().__init__(message or self.message)
         self.message = message or self.message
         self.fields = fields
+        self.headers = headers
         if status:
             self.status = status
 
@@ -85,7 +87,7 @@ def wants_json():
 
 
 def handle_api_error(error):
-    return error_response(error.status, error.code, error.message, error.fields)
+    return error_response(error.status, error.code, error.message, error.fields, error.headers)
 
 
 def handle_http_exception(error):

@@ -123,7 +123,10 @@ def empty_tables():
 
 
 def reset_services(app):
+    from lucine_chatbot.services import poll_cache
+
     limiter.reset()
+    poll_cache.reset()
     if TEST_REDIS_URL:
         from lucine_chatbot.jobs import dispatch
 

@@ -1,25 +1,20 @@
 """Chat API (`/api/chat`): the visitor's messages, widget actions, polling, rating and erasure."""
+import time
+
 from flask import Blueprint, current_app, jsonify, request
 
-from ..extensions import limiter
+from ..errors import RateLimited
+from ..extensions import client_address, limiter
+from ..models import ChatStatus
 from ..schemas import validate
 from ..schemas.chat import ChatRequest, PollQuery, RatingRequest, chat_out, poll_out
-from ..services import conversation
+from ..services import conversation, poll_cache
 
 bp = Blueprint("chat", __name__, url_prefix="/api/chat")
 
 
 def chat_limit():
     return current_app.config["RATE_LIMIT_CHAT"]
-
-
-def poll_limit():
-    return current_app.config["RATE_LIMIT_POLL"]
-
-
-def poll_key():
-    """Polls are limited per session, so a family behind one router never starves each other."""
-    return "poll:" + (request.view_args or {}).get("session_id", "")
 
 
 @bp.post("")
@@ -39,21 +34,54 @@ def post_chat(body):
     return jsonify(payload), 202 if payload["pending"] else 200
 
 
-def address_limit():
-    return current_app.config["RATE_LIMIT_DEFAULT"]
+@limiter.request_filter
+def poll_is_limited_by_its_view():
+    """The poll counts its own limits, in the same Redis round trip as its cache read (poll_cache)."""
+    return request.endpoint == "chat.poll_chat"
 
 
 @bp.get("/poll/<session_id>")
-@limiter.limit(poll_limit, key_func=poll_key)
-@limiter.limit(address_limit)  # and per address: guessing session ids must not be free
 @validate(query=PollQuery)
 def poll_chat(session_id, query):
     """Messages strictly after `after` (all when omitted), status, pending reply, operator and queue.
 
-    :status 404: unknown session.
+    Limited per session (RATE_LIMIT_POLL), so a family behind one router never starves each other, and per
+    address (RATE_LIMIT_DEFAULT) whenever the database is asked, so guessing session ids is not free.
+
+    :status 404: unknown session. :status 429: over a rate limit.
     """
-    session, messages, queue = conversation.poll(session_id, query.after_id())
-    return jsonify(poll_out(session, messages, queue))
+    after, config = query.after_id(), current_app.config
+    per_session = poll_cache.limit_item(config["RATE_LIMIT_POLL"])
+    found = poll_cache.lookup(session_id, after, per_session)
+    if found is None:
+        allowed, remaining, reset = poll_cache.count_hit(per_session, "poll", session_id)
+    else:
+        allowed, remaining, reset = (found.count <= per_session.amount,
+                                     max(0, per_session.amount - found.count), found.reset)
+    headers = {"X-RateLimit-Limit": str(per_session.amount), "X-RateLimit-Remaining": str(remaining),
+               "X-RateLimit-Reset": str(reset)}
+    _enforce(allowed, per_session, reset, headers)
+    if found is not None and found.body is not None:  # nothing new since the database last answered
+        return current_app.response_class(found.body, mimetype="application/json", headers=headers)
+
+    per_address = poll_cache.limit_item(config["RATE_LIMIT_DEFAULT"])
+    allowed, _remaining, address_reset = poll_cache.count_hit(per_address, "poll-database", client_address())
+    _enforce(allowed, per_address, address_reset, headers)
+    session, messages, queue = conversation.poll(session_id, after)
+    payload = poll_out(session, messages, queue)
+    if session.status != ChatStatus.WAITING_OPERATOR:  # a queue position moves without this session changing
+        newest = messages[-1].id if messages else (after or 0)
+        poll_cache.store(session_id, found, newest, jsonify({**payload, "messages": []}).get_data())
+    response = jsonify(payload)
+    response.headers.update(headers)
+    return response
+
+
+def _enforce(allowed, item, reset, headers):
+    if not allowed and limiter.enabled:
+        retry_after = max(1, reset - int(time.time()))
+        raise RateLimited(f"Too many requests: {item}. Retry later.",
+                          headers={**headers, "Retry-After": str(retry_after)})
 
 
 @bp.post("/<session_id>/rating")

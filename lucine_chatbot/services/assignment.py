@@ -104,7 +104,8 @@ def claim(session, operator, now, from_operator_id=None, require_online=False):
     statuses = CLAIMABLE_STATUSES if from_operator_id is None else OPERATOR_SIDE_STATUSES
     result = db.session.execute(
         sa.update(ChatSession).where(ChatSession.id == session.id, owner, ChatSession.status.in_(statuses))
-        .values(operator_id=operator.id).execution_options(synchronize_session=False))
+        .values(operator_id=operator.id)
+        .execution_options(synchronize_session=False, poll_sessions=[session.public_id]))
     if result.rowcount != 1:
         raise ChatAlreadyTaken()
     if from_operator_id is not None:

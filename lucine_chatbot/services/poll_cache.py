@@ -1,0 +1,235 @@
+"""The poll's fast path: "nothing new" answered from Redis, without PostgreSQL (docs/performance.md).
+
+An open widget polls every 3 s and almost every answer is "nothing new". After the database has answered a
+poll, the answer for "nothing after message N" is kept in Redis, tagged with the session's version; every
+commit that changes what a poll shows (a message, the session row, an operator's public fields) bumps that
+version, so the next poll misses and asks the database again. A poll whose `after` is at least N, with the
+version unchanged, gets the stored bytes.
+
+Why it is never stale: the version is read *before* the database and bumped *after* the commit. A poll that
+read the database just before a commit stores its answer under the old version, which the bump has already
+made unreachable (or is about to). Writes the ORM cannot attribute to one session (bulk updates and deletes)
+bump a global epoch that is part of every tag. The one gap is a bump lost to a Redis failure at that very
+moment: entries expire after CACHE_TTL seconds, which bounds it.
+
+The poll's own rate limit (per session, fixed one-minute window) is counted in the same round trip.
+Without Redis (the embedded default) there is no fast path and the caller uses the database every time.
+"""
+import logging
+import time
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
+
+from ..models import ChatSession, Message, Operator
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "lucine:poll:"
+EPOCH_KEY = PREFIX + "epoch"
+CACHE_TTL = 120           # s; also the bound on staleness if a version bump is lost to a Redis failure
+VERSION_TTL = 86400       # s; refreshed whenever an entry is stored, so it always outlives its entries
+PAUSE_AFTER_FAILURE = 5   # s without trying Redis in this process after it failed (no 2 s wait per poll)
+CHANGED_KEY, EPOCH_FLAG = "lucine_poll_changed", "lucine_poll_epoch"
+# What the visitor sees of an operator (schemas.common.operator_out): changing anything else is not a change.
+OPERATOR_FIELDS = ("username", "name", "display_name", "role", "is_online")
+SESSION_OPTION = "poll_sessions"  # execution option: the public ids a bulk statement changes
+
+_paused_until = 0.0
+_in_memory = FixedWindowRateLimiter(MemoryStorage())  # counts while the limiter's Redis is away
+
+
+@dataclass
+class Lookup:
+    """One round trip's answer: the window's hit count, the tag to store under, the stored answer if valid."""
+
+    count: int
+    reset: int
+    tag: bytes
+    body: bytes | None
+
+
+def version_key(public_id):
+    return f"{PREFIX}v:{public_id}"
+
+
+def entry_key(public_id):
+    return f"{PREFIX}c:{public_id}"
+
+
+def _redis():
+    if not current_app.config.get("REDIS_URL") or time.monotonic() < _paused_until:
+        return None
+    from ..jobs import dispatch
+
+    return dispatch.redis_connection()
+
+
+def paused():
+    return time.monotonic() < _paused_until
+
+
+def _failed(action):
+    global _paused_until
+    _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE
+    logger.warning("poll cache: Redis unavailable while %s; using the database for %d s", action,
+                   PAUSE_AFTER_FAILURE, exc_info=True)
+
+
+_limits = {}
+
+
+def limit_item(text):
+    """"120/minute" as a `limits` item, parsed once."""
+    item = _limits.get(text)
+    if item is None:
+        item = _limits[text] = parse(text)
+    return item
+
+
+def count_hit(item, *identifiers):
+    """(allowed, remaining, reset) after one hit, in Flask-Limiter's storage (memory:// without Redis); in
+    process memory while Redis is away, as Flask-Limiter itself does (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED)."""
+    from ..extensions import limiter
+
+    for strategy in ((_in_memory,) if paused() else (limiter.limiter, _in_memory)):
+        try:
+            allowed = strategy.hit(item, *identifiers)
+            reset, remaining = strategy.get_window_stats(item, *identifiers)
+            return allowed, remaining, int(reset)
+        except Exception:  # noqa: BLE001 (the limiter's Redis is down: count in memory)
+            _failed("counting a rate limit")
+    raise AssertionError("the in-memory limiter cannot fail")
+
+
+def lookup(public_id, after, limit):
+    """Count this poll against `limit` (a `limits` item) and fetch the stored answer; None without Redis."""
+    conn = _redis()
+    if conn is None:
+        return None
+    period = limit.get_expiry()
+    window = int(time.time()) // period
+    counter = f"{PREFIX}rl:{public_id}:{window}"
+    try:
+        pipe = conn.pipeline(transaction=False)
+        pipe.incr(counter)
+        pipe.expire(counter, period + 1)
+        pipe.mget(EPOCH_KEY, version_key(public_id), entry_key(public_id))
+        count, _, (epoch, version, entry) = pipe.execute()
+    except Exception:  # noqa: BLE001 (any Redis error: the poll still works from the database)
+        _failed("polling")
+        return None
+    tag = b"%d:%d" % (int(epoch or 0), int(version or 0))
+    return Lookup(count, (window + 1) * period, tag, _valid_body(entry, tag, after))
+
+
+def _valid_body(entry, tag, after):
+    if entry is None or after is None:
+        return None
+    stored_tag, newest, body = entry.split(b"\n", 2)
+    return body if stored_tag == tag and after >= int(newest) else None
+
+
+def store(public_id, found, newest_id, body):
+    """Keep `body` (the answer for "nothing after `newest_id`") under the tag read before the database."""
+    conn = _redis()
+    if conn is None or found is None:
+        return
+    try:
+        pipe = conn.pipeline(transaction=False)
+        pipe.set(entry_key(public_id), b"%s\n%d\n%s" % (found.tag, newest_id, body), ex=CACHE_TTL)
+        pipe.expire(version_key(public_id), VERSION_TTL)
+        pipe.execute()
+    except Exception:  # noqa: BLE001
+        _failed("storing a poll answer")
+
+
+# --- invalidation: every commit that changes what a poll shows bumps a version -------------------------
+
+
+def _changes(session):
+    return session.info.setdefault(CHANGED_KEY, set())
+
+
+def _after_flush(session, _context):
+    changed = _changes(session)
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, ChatSession):
+            changed.add(obj.public_id)
+        elif isinstance(obj, Message):
+            owner = obj.__dict__.get("session") or session.identity_map.get(
+                identity_key(ChatSession, obj.session_id))
+            if owner is not None:
+                changed.add(owner.public_id)
+            else:  # its session is not loaded (unusual): invalidate everything rather than look it up
+                session.info[EPOCH_FLAG] = True
+        elif isinstance(obj, Operator) and _operator_changed(obj):
+            session.info[EPOCH_FLAG] = True
+
+
+def _operator_changed(operator):
+    state = sa.inspect(operator)
+    return state.deleted or any(state.attrs[name].history.has_changes() for name in OPERATOR_FIELDS)
+
+
+WATCHED_TABLES = frozenset({"chat_session", "chat_message", "operator"})
+
+
+def _on_execute(state):
+    """Bulk UPDATE/DELETE/INSERT through the session: the ids named in `poll_sessions`, or the epoch."""
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    named = state.execution_options.get(SESSION_OPTION)
+    if named:
+        _changes(state.session).update(named)
+        return
+    table = getattr(state.statement, "table", None)
+    if table is None or getattr(table, "name", None) in WATCHED_TABLES:
+        state.session.info[EPOCH_FLAG] = True
+
+
+def _after_commit(session):
+    changed = session.info.pop(CHANGED_KEY, None)
+    epoch = session.info.pop(EPOCH_FLAG, False)
+    if not (changed or epoch) or not has_app_context():
+        return
+    bump(changed or (), epoch=epoch)
+
+
+def bump(public_ids, epoch=False):
+    """Make the stored answers of these sessions (of all sessions with `epoch`) unreachable."""
+    conn = _redis() if has_app_context() else None
+    if conn is None:
+        return
+    try:
+        pipe = conn.pipeline(transaction=False)
+        for public_id in public_ids:
+            pipe.incr(version_key(public_id))
+            pipe.expire(version_key(public_id), VERSION_TTL)
+        if epoch:
+            pipe.incr(EPOCH_KEY)
+        pipe.execute()
+    except Exception:  # noqa: BLE001 (the commit stands; entries expire within CACHE_TTL)
+        _failed("invalidating poll answers")
+
+
+def install():
+    """Listen on every ORM session once (the test suite swaps `db.session`, so not on one instance)."""
+    if sa.event.contains(Session, "after_commit", _after_commit):
+        return
+    sa.event.listen(Session, "after_flush", _after_flush)
+    sa.event.listen(Session, "do_orm_execute", _on_execute)
+    sa.event.listen(Session, "after_commit", _after_commit)
+
+
+def reset():
+    """Forget a Redis failure and the in-memory counts (tests)."""
+    global _paused_until
+    _paused_until = 0.0
+    _in_memory.storage.reset()
