@@ -1,6 +1,7 @@
 """The visitor's side of a conversation (SPEC §2): messages, widget actions, polling, AI replies."""
 import logging
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -52,7 +53,7 @@ def require_session(public_id):
 
 
 def open_session(public_id, language=None, now=None):
-    """The visitor's session, or a new one (server-generated id) when unknown or ENDED."""
+    """The visitor's session, or a new one (server-generated id) when unknown or ENDED; not flushed yet."""
     session = find_session(public_id)
     if session is not None and session.status != ChatStatus.ENDED:
         return session, False
@@ -61,7 +62,6 @@ def open_session(public_id, language=None, now=None):
                           language=language or "it", created_at=now, last_activity_at=now,
                           status_changed_at=now, meta={"languageHint": True} if language else {})
     db.session.add(session)
-    db.session.flush()
     events.record("chat_started", session, language=session.language)
     return session, True
 
@@ -79,12 +79,13 @@ def remember_language(session, message):
         session.meta = meta
 
 
-def add_message(session, sender, body, now, **fields):
-    message = Message(session_id=session.id, sender=Sender(sender), body=body, created_at=now,
+def add_message(session, sender, body, now, flush=True, **fields):
+    message = Message(session=session, sender=Sender(sender), body=body, created_at=now,
                       meta=fields.pop("meta", {}), **fields)
     db.session.add(message)
     session.last_activity_at = now
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return message
 
 
@@ -113,27 +114,54 @@ def post_message(public_id, body, language=None, now=None):
     Commits, then (AI statuses) enqueues the reply job. The outcome's messages are those this request
     created, including a reply already produced inline.
     """
-    from ..jobs import dispatch
-    from ..jobs.ai_reply import generate_reply
-
     body, now = check_message(body), now or utcnow()
     session, new = open_session(public_id, language, now)
     remember_language(session, body)
-    user = add_message(session, Sender.USER, body, now)
+    user = add_message(session, Sender.USER, body, now, flush=False)
     events.record("chat_message", session, sender="USER", length=len(body))
     status = ChatStatus(session.status)
-    if status in state_machine.AI_STATUSES and is_human_request(body):
-        escalation().request_operator(session, "visitor_request", now=now)
-    elif status in state_machine.AI_STATUSES:
+    if status in state_machine.AI_STATUSES and not is_human_request(body):
         state_machine.change_status(session, ChatStatus.ACTIVE, reason="visitor_message", now=now)
         session.ai_pending = True
+        return _to_the_assistant(session, new, user)
+    if status in state_machine.AI_STATUSES:
+        escalation().request_operator(session, "visitor_request", now=now)
     else:
         to_human(session, status, now)
     db.session.commit()
     if session.ai_pending:
-        dispatch.enqueue(generate_reply, user.id)
+        _enqueue_reply(user)
         db.session.expire_all()
     return Outcome(session, new, messages_since(session, user.id - 1))
+
+
+def _to_the_assistant(session, new, user):
+    """The common case, written in one flush (session, message and events together) and one commit, and
+    answered from what was written instead of reading it back (docs/performance.md)."""
+    with _keeping_state():
+        db.session.commit()
+    if _enqueue_reply(user) is not None:
+        return Outcome(session, new, [user])
+    db.session.expire_all()  # the reply was written inline, by this process: show it too
+    return Outcome(session, new, messages_since(session, user.id - 1))
+
+
+def _enqueue_reply(user):
+    from ..jobs import dispatch
+    from ..jobs.ai_reply import generate_reply
+
+    return dispatch.enqueue(generate_reply, user.id)
+
+
+@contextmanager
+def _keeping_state():
+    """Commit without expiring the session's objects: nothing else wrote them, so reading them back is waste."""
+    session = db.session()
+    previous, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = previous
 
 
 def to_human(session, status, now):
