@@ -80,13 +80,14 @@ def run_new_visitor(base_url, connections, seconds):
 def run_mixed(base_url, cursors, connections, seconds):
     sessions = list(cursors)
     categories = [
-        (MIX["poll"], [("GET", f"/api/chat/poll/{sid}?after={last}", None) for sid, last in cursors.items()]),
+        (MIX["poll"], None),  # the open widgets' polls, each with its own moving cursor (wrk.widget_script)
         (MIX["follow_up"], [("POST", "/api/chat", _body(QUESTIONS[i % len(QUESTIONS)], sid))
                             for i, sid in enumerate(sessions)]),
         (MIX["new_visitor"], [("POST", "/api/chat", _body(q)) for q in QUESTIONS]),
         (MIX["escalation"], [("POST", "/api/chat", _body(ESCALATION))]),
     ]
-    return wrk.run("widget mix", base_url + "/api/chat", wrk.mixed_script(categories), connections, seconds)
+    return wrk.run("widget mix", base_url + "/api/chat", wrk.widget_script(cursors, categories), connections,
+                   seconds)
 
 
 def clear_ai_queue(redis_url):

@@ -89,6 +89,38 @@ end
 """ + REPORT_LUA
 
 
+def widget_script(cursors, categories):
+    """The widget mix: polls of open widgets, each with the newest message id it has seen, plus the weighted
+    write categories of `mixed_script`. Like the widget, it moves a session's cursor to the newest message id of
+    every response it gets for that session (a poll's, or its own message's), so a poll after a follow-up asks
+    for what came after the follow-up and its reply, and the next one finds nothing new again."""
+    poll_weight, writes = categories[0][0], categories[1:]
+    script = mixed_script([(poll_weight, [("GET", "POLL", None)]), *writes])
+    table = ", ".join(f"[{lua_string(sid)}] = {last}" for sid, last in cursors.items())
+    return f"""
+local cursors = {{{table}}}
+local sessions = {{}}
+for sid, _ in pairs(cursors) do sessions[#sessions + 1] = sid end
+local format = wrk.format
+wrk.format = function(method, path, headers, body)
+  if path == "POLL" then
+    local sid = sessions[math.random(#sessions)]
+    return format(method, "/api/chat/poll/" .. sid .. "?after=" .. cursors[sid])
+  end
+  return format(method, path, headers, body)
+end
+response = function(status, headers, body)
+  local sid = body:match('"sessionId":"([^"]+)"')
+  if sid and cursors[sid] then
+    for id in body:gmatch('{{"id":(%d+),"sender"') do
+      local n = tonumber(id)
+      if n > cursors[sid] then cursors[sid] = n end
+    end
+  end
+end
+""" + script
+
+
 def run(name, url, script, connections=64, seconds=10, threads=1, timeout_s=5):
     """One bounded wrk run (duration `seconds`, loopback only) → LoadResult."""
     host = urlparse(url).hostname

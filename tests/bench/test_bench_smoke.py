@@ -1,6 +1,10 @@
 """The benchmark's parts, without running it (it is timed and slow: `python -m bench run`, never in pytest)."""
 import json
+import re
+import shutil
+import threading
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -79,3 +83,39 @@ def test_report_replaces_only_its_own_block_in_the_performance_doc(tmp_path):
     text = doc.read_text()
     assert "old" not in text and "python -m bench run --quick" in text
     assert text.startswith("# Performance\n\nintro") and text.endswith("## Analytics\n\nkept\n")
+
+
+@pytest.mark.skipif(not shutil.which("wrk"), reason="needs wrk (apt-get install wrk)")
+def test_the_widget_mix_moves_each_sessions_cursor_like_the_widget():
+    """Polls ask for what came after the newest message id the session's previous response showed."""
+    seen = []
+
+    class Shop(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            sid, after = re.match(r"/api/chat/poll/(\w+)\?after=(\d+)", self.path).groups()
+            seen.append((sid, int(after)))
+            messages = [{"id": int(after) + 5, "sender": "BOT", "metadata": {"sources": [{"id": 99999}]}}] \
+                if int(after) < 100 else []
+            body = json.dumps({"sessionId": sid, "status": "ACTIVE", "messages": messages,
+                               "operator": {"id": 77777}}, separators=(",", ":")).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Shop)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        script = wrk.widget_script({"aaa": 90, "bbb": 7}, [(1, None)])
+        result = wrk.run("mix", f"http://127.0.0.1:{server.server_address[1]}/api/chat", script,
+                         connections=1, seconds=1)
+    finally:
+        server.shutdown()
+    assert result.errors == 0 and len(seen) > 20
+    for sid, start in (("aaa", 90), ("bbb", 7)):
+        afters = [after for s, after in seen if s == sid]
+        assert afters[0] == start and afters == sorted(afters), afters  # never goes back
+        assert afters[-1] >= 100 and set(afters) <= set(range(start, 106, 5))  # message ids only, not sources
