@@ -123,10 +123,10 @@ def empty_tables():
 
 
 def reset_services(app):
-    from lucine_chatbot.services import poll_cache
+    from lucine_chatbot.services import visitor_limits
 
     limiter.reset()
-    poll_cache.reset()
+    visitor_limits.reset()
     if TEST_REDIS_URL:
         from lucine_chatbot.jobs import dispatch
 

@@ -1,24 +1,43 @@
 """Chat API (`/api/chat`): the visitor's messages, widget actions, polling, rating and erasure."""
-import time
+import functools
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, make_response, request
 
-from ..errors import RateLimited
 from ..extensions import client_address, limiter
 from ..models import ChatStatus
 from ..schemas import validate
 from ..schemas.chat import ChatRequest, PollQuery, RatingRequest, chat_out, poll_out
-from ..services import conversation, poll_cache
+from ..services import conversation, poll_cache, visitor_limits
 
 bp = Blueprint("chat", __name__, url_prefix="/api/chat")
+# The two endpoints every open widget calls count their own limits, in one Redis round trip (visitor_limits).
+SELF_LIMITED = frozenset({"chat.post_chat", "chat.poll_chat"})
 
 
-def chat_limit():
-    return current_app.config["RATE_LIMIT_CHAT"]
+@limiter.request_filter
+def counts_its_own_limits():
+    return request.endpoint in SELF_LIMITED
+
+
+def limited_per_address(setting):
+    """Count the request against `setting` for the client address before anything else; 429 when over."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            window = visitor_limits.hit(visitor_limits.item(setting), "address", client_address())
+            window.enforce()
+            response = make_response(view(*args, **kwargs))
+            response.headers.update(window.headers)
+            return response
+
+        return wrapper
+
+    return decorator
 
 
 @bp.post("")
-@limiter.limit(chat_limit)
+@limited_per_address("RATE_LIMIT_CHAT")
 @validate(body=ChatRequest, status=(200, 202))
 def post_chat(body):
     """Send a visitor message (or a widget action); 202 + `pending` while a worker writes the reply.
@@ -34,12 +53,6 @@ def post_chat(body):
     return jsonify(payload), 202 if payload["pending"] else 200
 
 
-@limiter.request_filter
-def poll_is_limited_by_its_view():
-    """The poll counts its own limits, in the same Redis round trip as its cache read (poll_cache)."""
-    return request.endpoint == "chat.poll_chat"
-
-
 @bp.get("/poll/<session_id>")
 @validate(query=PollQuery)
 def poll_chat(session_id, query):
@@ -50,38 +63,23 @@ def poll_chat(session_id, query):
 
     :status 404: unknown session. :status 429: over a rate limit.
     """
-    after, config = query.after_id(), current_app.config
-    per_session = poll_cache.limit_item(config["RATE_LIMIT_POLL"])
-    found = poll_cache.lookup(session_id, after, per_session)
-    if found is None:
-        allowed, remaining, reset = poll_cache.count_hit(per_session, "poll", session_id)
-    else:
-        allowed, remaining, reset = (found.count <= per_session.amount,
-                                     max(0, per_session.amount - found.count), found.reset)
-    headers = {"X-RateLimit-Limit": str(per_session.amount), "X-RateLimit-Remaining": str(remaining),
-               "X-RateLimit-Reset": str(reset)}
-    _enforce(allowed, per_session, reset, headers)
+    after = query.after_id()
+    per_session = visitor_limits.item("RATE_LIMIT_POLL")
+    found = poll_cache.lookup(session_id, after, per_session)  # one round trip: the count and the cache
+    window = found.window if found else visitor_limits.hit(per_session, "poll", session_id)
+    window.enforce()
     if found is not None and found.body is not None:  # nothing new since the database last answered
-        return current_app.response_class(found.body, mimetype="application/json", headers=headers)
+        return current_app.response_class(found.body, mimetype="application/json", headers=window.headers)
 
-    per_address = poll_cache.limit_item(config["RATE_LIMIT_DEFAULT"])
-    allowed, _remaining, address_reset = poll_cache.count_hit(per_address, "poll-database", client_address())
-    _enforce(allowed, per_address, address_reset, headers)
+    visitor_limits.hit(visitor_limits.item("RATE_LIMIT_DEFAULT"), "poll-database", client_address()).enforce()
     session, messages, queue = conversation.poll(session_id, after)
     payload = poll_out(session, messages, queue)
     if session.status != ChatStatus.WAITING_OPERATOR:  # a queue position moves without this session changing
         newest = messages[-1].id if messages else (after or 0)
         poll_cache.store(session_id, found, newest, jsonify({**payload, "messages": []}).get_data())
     response = jsonify(payload)
-    response.headers.update(headers)
+    response.headers.update(window.headers)
     return response
-
-
-def _enforce(allowed, item, reset, headers):
-    if not allowed and limiter.enabled:
-        retry_after = max(1, reset - int(time.time()))
-        raise RateLimited(f"Too many requests: {item}. Retry later.",
-                          headers={**headers, "Retry-After": str(retry_after)})
 
 
 @bp.post("/<session_id>/rating")

@@ -201,9 +201,10 @@ def perform_action(public_id, action, now=None):
 
 
 def poll(public_id, after=None):
-    """The session (with its operator) and the messages after `after`: two indexed queries."""
+    """The session (with its operator) and the messages after `after`: two indexed queries. Always what the
+    database holds, even when this ORM session already has the row from an earlier write."""
     session = (db.session.query(ChatSession).options(joinedload(ChatSession.operator))
-               .filter_by(public_id=public_id).one_or_none())
+               .filter_by(public_id=public_id).populate_existing().one_or_none())
     if session is None:
         raise NotFound("Unknown session.")
     queue = None

@@ -12,45 +12,34 @@ made unreachable (or is about to). Writes the ORM cannot attribute to one sessio
 bump a global epoch that is part of every tag. The one gap is a bump lost to a Redis failure at that very
 moment: entries expire after CACHE_TTL seconds, which bounds it.
 
-The poll's own rate limit (per session, fixed one-minute window) is counted in the same round trip.
+The poll's own rate limit (per session, visitor_limits) is counted in the same round trip.
 Without Redis (the embedded default) there is no fast path and the caller uses the database every time.
 """
-import logging
-import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
-from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from ..models import ChatSession, Message, Operator
-
-logger = logging.getLogger(__name__)
+from . import visitor_limits
 
 PREFIX = "lucine:poll:"
 EPOCH_KEY = PREFIX + "epoch"
 CACHE_TTL = 120           # s; also the bound on staleness if a version bump is lost to a Redis failure
 VERSION_TTL = 86400       # s; refreshed whenever an entry is stored, so it always outlives its entries
-PAUSE_AFTER_FAILURE = 5   # s without trying Redis in this process after it failed (no 2 s wait per poll)
 CHANGED_KEY, EPOCH_FLAG = "lucine_poll_changed", "lucine_poll_epoch"
 # What the visitor sees of an operator (schemas.common.operator_out): changing anything else is not a change.
 OPERATOR_FIELDS = ("username", "name", "display_name", "role", "is_online")
 SESSION_OPTION = "poll_sessions"  # execution option: the public ids a bulk statement changes
 
-_paused_until = 0.0
-_in_memory = FixedWindowRateLimiter(MemoryStorage())  # counts while the limiter's Redis is away
-
 
 @dataclass
 class Lookup:
-    """One round trip's answer: the window's hit count, the tag to store under, the stored answer if valid."""
+    """One round trip's answer: the rate-limit window, the tag to store under, the stored answer if valid."""
 
-    count: int
-    reset: int
+    window: visitor_limits.Window
     tag: bytes
     body: bytes | None
 
@@ -63,70 +52,21 @@ def entry_key(public_id):
     return f"{PREFIX}c:{public_id}"
 
 
-def _redis():
-    if not current_app.config.get("REDIS_URL") or time.monotonic() < _paused_until:
-        return None
-    from ..jobs import dispatch
-
-    return dispatch.redis_connection()
-
-
-def paused():
-    return time.monotonic() < _paused_until
-
-
-def _failed(action):
-    global _paused_until
-    _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE
-    logger.warning("poll cache: Redis unavailable while %s; using the database for %d s", action,
-                   PAUSE_AFTER_FAILURE, exc_info=True)
-
-
-_limits = {}
-
-
-def limit_item(text):
-    """"120/minute" as a `limits` item, parsed once."""
-    item = _limits.get(text)
-    if item is None:
-        item = _limits[text] = parse(text)
-    return item
-
-
-def count_hit(item, *identifiers):
-    """(allowed, remaining, reset) after one hit, in Flask-Limiter's storage (memory:// without Redis); in
-    process memory while Redis is away, as Flask-Limiter itself does (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED)."""
-    from ..extensions import limiter
-
-    for strategy in ((_in_memory,) if paused() else (limiter.limiter, _in_memory)):
-        try:
-            allowed = strategy.hit(item, *identifiers)
-            reset, remaining = strategy.get_window_stats(item, *identifiers)
-            return allowed, remaining, int(reset)
-        except Exception:  # noqa: BLE001 (the limiter's Redis is down: count in memory)
-            _failed("counting a rate limit")
-    raise AssertionError("the in-memory limiter cannot fail")
-
-
 def lookup(public_id, after, limit):
-    """Count this poll against `limit` (a `limits` item) and fetch the stored answer; None without Redis."""
-    conn = _redis()
+    """Count this poll against `limit` (per session) and fetch the stored answer; None without Redis."""
+    conn = visitor_limits.redis()
     if conn is None:
         return None
-    period = limit.get_expiry()
-    window = int(time.time()) // period
-    counter = f"{PREFIX}rl:{public_id}:{window}"
     try:
         pipe = conn.pipeline(transaction=False)
-        pipe.incr(counter)
-        pipe.expire(counter, period + 1)
+        reset = visitor_limits.queue_hit(pipe, limit, "poll", public_id)
         pipe.mget(EPOCH_KEY, version_key(public_id), entry_key(public_id))
         count, _, (epoch, version, entry) = pipe.execute()
     except Exception:  # noqa: BLE001 (any Redis error: the poll still works from the database)
-        _failed("polling")
+        visitor_limits.failed("polling")
         return None
     tag = b"%d:%d" % (int(epoch or 0), int(version or 0))
-    return Lookup(count, (window + 1) * period, tag, _valid_body(entry, tag, after))
+    return Lookup(visitor_limits.window_from(limit, count, reset), tag, _valid_body(entry, tag, after))
 
 
 def _valid_body(entry, tag, after):
@@ -138,7 +78,7 @@ def _valid_body(entry, tag, after):
 
 def store(public_id, found, newest_id, body):
     """Keep `body` (the answer for "nothing after `newest_id`") under the tag read before the database."""
-    conn = _redis()
+    conn = visitor_limits.redis()
     if conn is None or found is None:
         return
     try:
@@ -147,7 +87,7 @@ def store(public_id, found, newest_id, body):
         pipe.expire(version_key(public_id), VERSION_TTL)
         pipe.execute()
     except Exception:  # noqa: BLE001
-        _failed("storing a poll answer")
+        visitor_limits.failed("storing a poll answer")
 
 
 # --- invalidation: every commit that changes what a poll shows bumps a version -------------------------
@@ -204,7 +144,7 @@ def _after_commit(session):
 
 def bump(public_ids, epoch=False):
     """Make the stored answers of these sessions (of all sessions with `epoch`) unreachable."""
-    conn = _redis() if has_app_context() else None
+    conn = visitor_limits.redis() if has_app_context() else None
     if conn is None:
         return
     try:
@@ -216,7 +156,7 @@ def bump(public_ids, epoch=False):
             pipe.incr(EPOCH_KEY)
         pipe.execute()
     except Exception:  # noqa: BLE001 (the commit stands; entries expire within CACHE_TTL)
-        _failed("invalidating poll answers")
+        visitor_limits.failed("invalidating poll answers")
 
 
 def install():
@@ -227,9 +167,3 @@ def install():
     sa.event.listen(Session, "do_orm_execute", _on_execute)
     sa.event.listen(Session, "after_commit", _after_commit)
 
-
-def reset():
-    """Forget a Redis failure and the in-memory counts (tests)."""
-    global _paused_until
-    _paused_until = 0.0
-    _in_memory.storage.reset()

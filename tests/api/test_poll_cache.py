@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from lucine_chatbot.extensions import db
 from lucine_chatbot.jobs import dispatch
 from lucine_chatbot.models import ChatSession, ChatStatus, Operator
-from lucine_chatbot.services import operator_chats, poll_cache, state_machine
+from lucine_chatbot.services import operator_chats, poll_cache, state_machine, visitor_limits
 
 from ..assistant_helpers import kb  # noqa: F401  (fixture)
 
@@ -139,7 +139,7 @@ def test_an_answer_read_before_a_commit_is_never_served_after_it(app, client, ch
     """The race the tags exist for: the database is read, a writer commits and bumps, then the stale answer
     is stored. It must stay unreachable."""
     session_id, newest = chat
-    item = poll_cache.limit_item(app.config["RATE_LIMIT_POLL"])
+    item = visitor_limits.item("RATE_LIMIT_POLL")
     found = poll_cache.lookup(session_id, newest, item)   # the tag, read before the database
     stale = b'{"stale": true}\n'
     poll_cache.bump([session_id])                         # a writer commits in between
@@ -168,7 +168,7 @@ def test_with_redis_gone_the_poll_answers_from_the_database_and_still_counts(app
     started = time.monotonic()
     with Statements() as sql:
         assert poll(client, session_id, newest).json["messages"] == []
-    assert sql.count > 0 and poll_cache.paused()
+    assert sql.count > 0 and visitor_limits.paused()
     assert time.monotonic() - started < 2
     app.extensions.pop("lucine_redis", None)
 

@@ -1,0 +1,132 @@
+"""Rate limits of the widget's two hot endpoints (POST /api/chat, the poll) in one Redis round trip each.
+
+Flask-Limiter makes three round trips per limited request (the Lua increment, then a GET and a TTL for the
+X-RateLimit headers); on the endpoints every open widget calls, that was a third of the request's CPU.
+These counters are fixed windows aligned to the clock (the key names the window), so one pipelined
+INCR + EXPIRE gives both the count and the reset time; the poll adds its cache read to the same pipeline
+(poll_cache). Same headers and the same JSON 429 as Flask-Limiter's (RATE_LIMITED, Retry-After).
+
+Without Redis (the embedded default), or while it is unreachable, the counting falls back to Flask-Limiter's
+own storage (memory:// without Redis), and to process memory when that fails too, as Flask-Limiter does
+with RATELIMIT_IN_MEMORY_FALLBACK_ENABLED.
+"""
+import logging
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
+
+from ..errors import RateLimited
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "lucine:limit:"
+PAUSE_AFTER_FAILURE = 5  # s without trying Redis in this process after it failed (no 2 s wait per request)
+
+_paused_until = 0.0
+_in_memory = FixedWindowRateLimiter(MemoryStorage())
+_items = {}
+
+
+@dataclass(frozen=True)
+class Window:
+    """One hit's outcome: the limit, how many hits are left in the window, when it resets (epoch s)."""
+
+    item: object
+    remaining: int
+    reset: int
+    allowed: bool
+
+    @property
+    def headers(self):
+        return {"X-RateLimit-Limit": str(self.item.amount), "X-RateLimit-Remaining": str(self.remaining),
+                "X-RateLimit-Reset": str(self.reset)}
+
+    def enforce(self):
+        """Raise the JSON 429 (with Retry-After) when this hit was over the limit."""
+        if self.allowed or not current_app.config.get("RATELIMIT_ENABLED", True):
+            return
+        retry_after = max(1, self.reset - int(time.time()))
+        raise RateLimited(f"Too many requests: {self.item}. Retry later.",
+                          headers={**self.headers, "Retry-After": str(retry_after)})
+
+
+def item(setting):
+    """The `limits` item of a config setting such as RATE_LIMIT_POLL ("120/minute"), parsed once."""
+    text = current_app.config[setting]
+    parsed = _items.get(text)
+    if parsed is None:
+        parsed = _items[text] = parse(text)
+    return parsed
+
+
+def redis():
+    """The app's Redis client, or None without Redis or during a pause after a failure."""
+    if not current_app.config.get("REDIS_URL") or paused():
+        return None
+    from ..jobs import dispatch
+
+    return dispatch.redis_connection()
+
+
+def paused():
+    return time.monotonic() < _paused_until
+
+
+def failed(action):
+    """Remember that Redis failed: this process leaves it alone for PAUSE_AFTER_FAILURE seconds."""
+    global _paused_until
+    _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE
+    logger.warning("Redis unavailable while %s; falling back for %d s", action, PAUSE_AFTER_FAILURE,
+                   exc_info=True)
+
+
+def queue_hit(pipe, limit, scope, key):
+    """Add this hit's INCR + EXPIRE to `pipe`; `window_from` reads the count back from the results."""
+    period = limit.get_expiry()
+    window = int(time.time()) // period
+    counter = f"{PREFIX}{scope}:{key}:{window}"
+    pipe.incr(counter)
+    pipe.expire(counter, period + 1)
+    return (window + 1) * period
+
+
+def window_from(limit, count, reset):
+    return Window(limit, max(0, limit.amount - count), reset, count <= limit.amount)
+
+
+def hit(limit, scope, key):
+    """Count one hit of `limit` for `key` (an address, a session id) → Window."""
+    conn = redis()
+    if conn is not None:
+        try:
+            pipe = conn.pipeline(transaction=False)
+            reset = queue_hit(pipe, limit, scope, key)
+            count, _ = pipe.execute()
+            return window_from(limit, count, reset)
+        except Exception:  # noqa: BLE001 (any Redis error: count elsewhere)
+            failed("counting a rate limit")
+    return _hit_elsewhere(limit, scope, key)
+
+
+def _hit_elsewhere(limit, scope, key):
+    from ..extensions import limiter
+
+    for strategy in ((_in_memory,) if paused() else (limiter.limiter, _in_memory)):
+        try:
+            allowed = strategy.hit(limit, scope, key)
+            reset, remaining = strategy.get_window_stats(limit, scope, key)
+            return Window(limit, remaining, int(reset), allowed)
+        except Exception:  # noqa: BLE001 (Flask-Limiter's Redis is down too: count in memory)
+            failed("counting a rate limit")
+    raise AssertionError("the in-memory limiter cannot fail")
+
+
+def reset():
+    """Forget a Redis failure and the in-memory counts (tests)."""
+    global _paused_until
+    _paused_until = 0.0
+    _in_memory.storage.reset()
