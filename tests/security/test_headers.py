@@ -96,3 +96,15 @@ def test_production_cookies_are_secure_httponly_and_samesite(production_app):
     assert {"secure", "httponly"} <= attributes and "samesite=strict" in raw.lower()
     csrf_attributes, _ = _cookie_attributes(response, "csrf_access_token")
     assert "secure" in csrf_attributes  # readable by the page's script (double submit), but never over http
+
+
+def test_nothing_opens_or_sets_a_flask_session_cookie(app, client, operator):
+    from flask import session
+
+    login = client.post("/dashboard/login", data={"username": operator.username, "password": DEFAULT_PASSWORD})
+    poll = client.post("/api/chat", json={"message": "ciao"})
+    cookies = [c for r in (login, poll) for c in r.headers.getlist("Set-Cookie")]
+    assert cookies and not any(c.startswith(app.config.get("SESSION_COOKIE_NAME", "session") + "=") for c in cookies)
+    with app.test_request_context("/"):
+        with pytest.raises(RuntimeError):  # state belongs in JWTs and the database, not in a signed cookie
+            session["visitor"] = "x"
