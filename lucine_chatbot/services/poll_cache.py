@@ -98,15 +98,19 @@ def _changes(session):
 
 
 def _after_flush(session, _context):
-    changed = _changes(session)
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    """Collect the sessions this flush changed. A session inserted by it needs no bump: no poll can have
+    stored an answer for it (an unknown id is a 404, never stored), so a new visitor costs no round trip."""
+    changed, created = _changes(session), session.new
+    for obj in (*created, *session.dirty, *session.deleted):
         if isinstance(obj, ChatSession):
-            changed.add(obj.public_id)
+            if obj not in created:
+                changed.add(obj.public_id)
         elif isinstance(obj, Message):
             owner = obj.__dict__.get("session") or session.identity_map.get(
                 identity_key(ChatSession, obj.session_id))
             if owner is not None:
-                changed.add(owner.public_id)
+                if owner not in created:
+                    changed.add(owner.public_id)
             else:  # its session is not loaded (unusual): invalidate everything rather than look it up
                 session.info[EPOCH_FLAG] = True
         elif isinstance(obj, Operator) and _operator_changed(obj):

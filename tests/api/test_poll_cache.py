@@ -195,3 +195,14 @@ def test_the_poll_cache_is_off_without_redis(app, client, chat):
         with Statements() as sql:
             poll(client, session_id, newest)
         assert sql.count > 0
+
+
+@pytest.mark.redis_only
+def test_a_new_visitor_costs_no_invalidation_but_a_follow_up_does(app, client, chat):
+    session_id, _newest = chat  # created by one POST; its reply came from the worker, a later commit
+    conn = dispatch.redis_connection(app)
+    fresh = client.post("/api/chat", json={"message": "Ciao!"}).json["sessionId"]
+    assert conn.get(poll_cache.version_key(fresh)) is None
+    before = int(conn.get(poll_cache.version_key(session_id)))
+    client.post("/api/chat", json={"message": "E i cani?", "sessionId": session_id})
+    assert int(conn.get(poll_cache.version_key(session_id))) == before + 1
