@@ -227,7 +227,8 @@ def history_before(message, limit):
 
 def answer_message(message_id, now=None, offline_only=False):
     """Write the assistant's reply to one USER message, once; skip when a human is now involved."""
-    user = db.session.get(Message, message_id)
+    user = (db.session.query(Message).options(joinedload(Message.session))
+            .filter(Message.id == message_id).one_or_none())
     if user is None or user.sender != Sender.USER or _already_answered(user):
         return None
     session = user.session
@@ -236,11 +237,14 @@ def answer_message(message_id, now=None, offline_only=False):
     question = assistant.Question(user.body, session.language,
                                   history_before(user, current_app.config["AI_HISTORY_MESSAGES"]), now)
     result = assistant.reply(question, offline_only=offline_only)
-    session = (db.session.query(ChatSession).filter_by(id=session.id)
-               .with_for_update().populate_existing().one())
+    # Lock the session (a human may have taken it meanwhile) and learn whether the visitor wrote again.
+    newer = sa.exists().where(Message.session_id == session.id, Message.sender == Sender.USER,
+                              Message.id > user.id)
+    session, still_pending = (db.session.query(ChatSession, newer).filter(ChatSession.id == session.id)
+                              .with_for_update(of=ChatSession).populate_existing().one())
     if session.status in state_machine.HUMAN_STATUSES:
         return _stop_pending(session)
-    return _store_reply(session, user, result, now or utcnow())
+    return _store_reply(session, user, result, now or utcnow(), still_pending)
 
 
 def _already_answered(user):
@@ -253,13 +257,12 @@ def _stop_pending(session):
     return None
 
 
-def _store_reply(session, user, result, now):
+def _store_reply(session, user, result, now, still_pending):
     bot = Message(session_id=session.id, sender=Sender.BOT, body=result.text, created_at=now,
                   meta=assistant.metadata(result, session.language), reply_to_id=user.id)
     db.session.add(bot)
     session.last_activity_at = now
-    session.ai_pending = db.session.query(Message.id).filter(
-        Message.session_id == session.id, Message.sender == Sender.USER, Message.id > user.id).first() is not None
+    session.ai_pending = bool(still_pending)  # the visitor's newer message has its own job
     events.record("ai_response", session, provider=result.provider, model=result.model,
                   latencyMs=result.latency_ms, confident=result.confident,
                   sources=[s["id"] for s in result.sources], escalationReason=result.escalation_reason)
