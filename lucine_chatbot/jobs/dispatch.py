@@ -88,9 +88,13 @@ def _enqueue_rq(func, args, options, job_id):
     from rq import Retry
 
     retry = Retry(max=options.retries, interval=options.retry_interval) if options.retries else None
-    return get_queue(options.queue).enqueue(
-        func, args=args, job_id=job_id, job_timeout=options.timeout, retry=retry,
-        result_ttl=300, failure_ttl=7 * 86400, description=f"{func.__name__}{args}")
+    queue = get_queue(options.queue)
+    with queue.connection.pipeline() as pipe:  # one MULTI/EXEC round trip instead of RQ's two
+        job = queue.enqueue(func, args=args, job_id=job_id, job_timeout=options.timeout, retry=retry,
+                            result_ttl=300, failure_ttl=7 * 86400, description=f"{func.__name__}{args}",
+                            pipeline=pipe)
+        pipe.execute()
+    return job
 
 
 def run_inline(func, *args):
