@@ -50,15 +50,14 @@ def create_operator_command(username, password, name, email, admin):
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-@click.option("--simple", is_flag=True, help="Run jobs in this process instead of forking one per job.")
 @with_appcontext
-def worker_command(burst, simple):
-    """Run an RQ worker (queues ai, default) with RQ's scheduler, inside the app context."""
+def worker_command(burst):
+    """Run an RQ worker (queues ai, default) with RQ's scheduler, jobs in this process and the app context."""
     from .jobs.worker import run_worker
 
     if not current_app.config["REDIS_URL"]:
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run inside the web process.")
-    run_worker(current_app._get_current_object(), burst=burst, simple=simple)
+    run_worker(current_app._get_current_object(), burst=burst)
 
 
 @click.command("sweep")

@@ -153,7 +153,7 @@ def run_jobs(app):
 
         if dispatch.mode(app) != "rq":
             return 0
-        worker = build_worker(app, simple=True)
+        worker = build_worker(app)
         waiting = sum(queue.count for queue in worker.queues)
         worker.work(burst=True, with_scheduler=False)
         return waiting

@@ -6,6 +6,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import psutil
 import pytest
 
 from .conftest import TEST_DATABASE_URL, TEST_REDIS_URL
@@ -74,7 +75,7 @@ def test_flask_run_migrates_seeds_prints_logins_and_serves(tmp_path):
 
 @pytest.mark.redis_only
 @pytest.mark.real_db
-def test_worker_started_as_documented_shows_in_health_and_runs_the_sweep(client):
+def test_worker_started_as_documented_shows_in_health_and_runs_the_sweep_without_forking(client):
     env = clean_env(REDIS_URL=TEST_REDIS_URL, SWEEP_INTERVAL_SECONDS="1")
     if TEST_DATABASE_URL:
         env["DATABASE_URL"] = TEST_DATABASE_URL
@@ -85,7 +86,11 @@ def test_worker_started_as_documented_shows_in_health_and_runs_the_sweep(client)
     try:
         assert wait_for(lambda: client.get("/api/health").json["services"]["queue"]["workers"] >= 1)
         assert wait_for(lambda: client.get("/api/health").json["services"]["scheduler"]["lastSweepAt"])
+        first = client.get("/api/health").json["services"]["scheduler"]["lastSweepAt"]
+        assert wait_for(lambda: client.get("/api/health").json["services"]["scheduler"]["lastSweepAt"] != first), \
+            "the scheduler (a thread of the worker) books and runs the next sweep"
         assert client.get("/api/health").json["status"] == "healthy"
+        assert psutil.Process(process.pid).children() == [], "jobs and the scheduler run in the worker process"
     finally:
         process.terminate()
         output = process.communicate(timeout=15)[0]

@@ -43,7 +43,7 @@ def test_the_worker_alone_runs_the_scheduled_sweep_and_sends_what_it_causes(app,
     connection = dispatch.redis_connection(app)
     changes = dispatch.sync_periodic_jobs(connection, periodic_jobs(app.config))
     assert set(changes["added"]) == {"sweep", "retention"}
-    build_worker(app, simple=True).work(burst=True, with_scheduler=True)
+    build_worker(app).work(burst=True, with_scheduler=True)
 
     db.session.expire_all()
     assert db.session.get(ChatSession, quiet.id).status == ChatStatus.IDLE
