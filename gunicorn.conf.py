@@ -21,11 +21,12 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
 keepalive = 2  # ignored by sync workers (they close every connection); kept for a gthread override
 backlog = 2048
 
-# The app is imported once in the master and forked: workers share its code pages (copy-on-write), which is
-# most of a worker's memory. Safe because the app opens no connection at import or in create_app: the
-# SQLAlchemy engine connects on first use, the Redis client and the limiter's storage are created lazily
-# (tests/test_deploy_config.py proves it against closed ports).
-preload_app = os.environ.get("GUNICORN_PRELOAD", "1") not in ("0", "false", "no")
+# Each worker imports the app itself; the master is gunicorn alone (~25 MB). Preloading the app in the master
+# (GUNICORN_PRELOAD=1) shares its pages with the workers copy-on-write, but only until refcounting writes to
+# them: after a few requests a preloaded worker is as large as one that imported the app, and the master stays
+# at ~110 MB, so preloading costs memory (RSS: +85 MB; even PSS only -10 %; docs/performance.md). It stays
+# safe to turn on: the app opens no connection at import or in create_app (tests/test_deploy_config.py).
+preload_app = os.environ.get("GUNICORN_PRELOAD", "0") not in ("0", "false", "no")
 
 # No runtime control socket (gunicornc): nothing on Render uses it, and two gunicorns on one machine (the
 # benchmark runs the app and the ceiling) would fight over its default path.
@@ -68,9 +69,9 @@ logger_class = RedactingLogger
 
 
 def when_ready(_server):
-    """In the master, after the app is loaded and before the workers fork: do the one-off work every worker
-    would otherwise do on its first requests (SQLAlchemy's mapper configuration, importing RQ for enqueueing),
-    so its pages stay shared. Measured: ~6 MB less private memory per worker (docs/performance.md)."""
+    """With GUNICORN_PRELOAD=1, in the master before the workers fork: do the one-off work every worker would
+    otherwise do on its first requests (SQLAlchemy's mapper configuration, importing RQ for enqueueing), so its
+    pages start shared (~6 MB less private memory per worker, docs/performance.md)."""
     if not preload_app:
         return
     import rq.job  # noqa: F401  (dispatch imports it lazily on the first enqueue)

@@ -149,7 +149,7 @@ def test_database_connections_fit_the_plan_limit_even_while_a_deploy_overlaps(bl
     options = ProductionConfig.SQLALCHEMY_ENGINE_OPTIONS
     per_process = options["pool_size"] + options["max_overflow"]
     web = int(web_env["WEB_CONCURRENCY"]["value"]) * per_process
-    worker = 2 * per_process  # the RQ worker and the work-horse it forks per job
+    worker = per_process  # the RQ worker runs its jobs itself (no work-horse, no scheduler process)
     pre_deploy = per_process
     during_deploy = 2 * (web + worker) + pre_deploy  # old and new instances run side by side for a moment
     assert during_deploy <= RENDER_CONNECTION_LIMIT - RESERVED_BY_POSTGRES
@@ -166,14 +166,15 @@ def test_gunicorn_times_out_stuck_requests_and_stops_within_renders_shutdown_del
     assert conf.graceful_timeout < service(blueprint, "web")["maxShutdownDelaySeconds"]
 
 
-def test_gunicorn_preloads_the_app_and_logs_each_request_with_its_duration(gunicorn_conf):
+def test_gunicorn_workers_import_the_app_themselves_and_log_each_request_with_its_duration(gunicorn_conf):
     conf = gunicorn_conf()
-    assert conf.preload_app is True
+    assert conf.preload_app is False, "a preloading master holds a whole app's RSS more (docs/performance.md)"
+    assert gunicorn_conf(GUNICORN_PRELOAD="1").preload_app is True
     assert conf.accesslog == "-" and "%(M)s" in conf.access_log_format and "%(s)s" in conf.access_log_format
 
 
-def test_gunicorn_master_prepares_shared_state_before_forking_without_connecting(gunicorn_conf):
-    conf = gunicorn_conf()
+def test_a_preloading_master_prepares_shared_state_before_forking_without_connecting(gunicorn_conf):
+    conf = gunicorn_conf(GUNICORN_PRELOAD="1")
     conf.when_ready(None)  # configures the mappers of the app's models; opens no socket (nothing to connect to)
     from sqlalchemy.orm import class_mapper
 
@@ -202,6 +203,19 @@ def _gunicorn_settings(conf):
     settings = Config()
     settings.set("access_log_format", conf.access_log_format)
     return settings
+
+
+def test_the_web_app_loads_neither_the_llm_sdk_nor_the_offline_matcher():
+    """They are the RQ worker's: ~25 MB that every web worker would carry for nothing (docs/performance.md)."""
+    env = {**os.environ, "APP_ENV": "production", "SECRET_KEY": "s" * 40, "JWT_SECRET_KEY": "j" * 40,
+           "DATABASE_URL": "postgres://u:p@127.0.0.1:9/lucine", "REDIS_URL": "redis://127.0.0.1:9/0",
+           "OPENAI_API_KEY": "sk-test"}
+    script = ("import sys, wsgi; print(sorted(m for m in ('openai', 'rapidfuzz', 'snowballstemmer', "
+              "'lucine_chatbot.services.assistant.matcher') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_creating_the_app_connects_to_neither_postgres_nor_redis_so_preloading_is_safe():
