@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from ..errors import Conflict
 from ..extensions import db
 from ..models import KnowledgeItem, utcnow
-from .assistant import matcher, text
+from .assistant import text
 from . import get_or_404
 
 KB_LANGUAGES = ("it", "en", "de")
@@ -57,6 +57,8 @@ def _stamp():
 
 def indexes():
     """The matcher's per-language indexes, rebuilt only when the table changed (every process checks)."""
+    from .assistant import matcher  # rapidfuzz and the stemmers: only the processes that answer load them
+
     stamp = _stamp()
     with _cache_lock:
         if _cache["stamp"] != stamp:

@@ -3,8 +3,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import snowballstemmer
-
 from . import lexicon
 
 WORD = re.compile(r"[a-z0-9]+")
@@ -25,6 +23,8 @@ def words(text):
 
 @lru_cache(maxsize=3)
 def _stemmer(language):
+    import snowballstemmer  # ~3 MB for every language it ships; the web tier folds text but never stems
+
     return snowballstemmer.stemmer(STEMMER_NAMES.get(language, "italian"))
 
 
