@@ -50,7 +50,8 @@ def test_openai_client_is_built_once_per_process_and_settings(openai_settings):
     assert openai_provider.client() is not first
 
 
-def test_warm_up_builds_no_client_without_an_api_key(app):
+def test_warm_up_builds_no_client_without_an_api_key(app, monkeypatch):
+    monkeypatch.setitem(app.config, "OPENAI_API_KEY", "")
     openai_provider._client.cache_clear()
     openai_provider.warm_up()
     assert openai_provider._client.cache_info().currsize == 0
@@ -58,7 +59,7 @@ def test_warm_up_builds_no_client_without_an_api_key(app):
 
 @pytest.mark.real_db
 def test_worker_warms_up_the_sdk_jobs_and_knowledge_index_and_holds_no_connection(app, openai_settings, make):
-    knowledge._cache.update(stamp=None, indexes={})
+    knowledge._cache.update(stamp=None, docs=[], indexes={})
     worker.warm_up(app)
     assert "openai" in sys.modules and "lucine_chatbot.jobs.ai_reply" in sys.modules
     assert openai_provider._client.cache_info().currsize == 1
