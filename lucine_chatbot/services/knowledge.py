@@ -13,7 +13,7 @@ from .assistant import text
 from . import get_or_404
 
 KB_LANGUAGES = ("it", "en", "de")
-_cache = {"stamp": None, "indexes": {}}
+_cache = {"stamp": None, "docs": [], "indexes": {}}
 _cache_lock = threading.Lock()
 
 
@@ -55,8 +55,9 @@ def _stamp():
                                   sa.func.sum(KnowledgeItem.id)).one())
 
 
-def indexes():
-    """The matcher's per-language indexes, rebuilt only when the table changed (every process checks)."""
+def snapshot():
+    """The active items as matcher docs, and the matcher's per-language indexes over them: rebuilt only when the
+    table changed (every process checks with one query), so an AI reply reads no KB rows."""
     from .assistant import matcher  # rapidfuzz and the stemmers: only the processes that answer load them
 
     stamp = _stamp()
@@ -64,12 +65,22 @@ def indexes():
         if _cache["stamp"] != stamp:
             docs = [matcher.Doc(item.id, item.slug, item.language, item.question, item.answer, item.question,
                                 tuple(item.keywords or ())) for item in active_items()]
-            _cache.update(stamp=stamp, indexes=matcher.build_indexes(docs))
-        return _cache["indexes"]
+            _cache.update(stamp=stamp, docs=docs, indexes=matcher.build_indexes(docs))
+        return _cache["docs"], _cache["indexes"]
+
+
+def indexes():
+    return snapshot()[1]
+
+
+def active_docs(language):
+    """The active items of `language` (ordered by slug) as read-only docs with id, question and answer."""
+    return [doc for doc in snapshot()[0] if doc.language == language]
 
 
 def best_match(question, language):
-    index = indexes().get(language) or indexes().get("it")
+    by_language = indexes()
+    index = by_language.get(language) or by_language.get("it")
     ranked = index.rank(question, limit=1) if index else []
     return ranked[0] if ranked else None
 

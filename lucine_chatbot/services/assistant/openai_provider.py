@@ -37,10 +37,10 @@ def _client(api_key, base_url, timeout, max_retries):
 
 
 def warm_up():
-    """Import the SDK (~1 s) and build the client now; the RQ worker calls this before it forks work-horses,
-    which then inherit both instead of paying for them on every job."""
+    """Import the SDK (~1 s) and build the client now; the RQ worker calls this before its first job, so the
+    first reply after a start doesn't pay for them."""
     if current_app.config.get("OPENAI_API_KEY"):
-        client()
+        client().chat.completions  # noqa: B018  (the SDK imports its chat resources on first access)
 
 
 def answer(question):
@@ -57,9 +57,9 @@ def answer(question):
 
 
 def _kb_items(language):
-    items = knowledge.active_items(language)
+    items = knowledge.active_docs(language)
     if language != "it":
-        items += knowledge.active_items("it")
+        items += knowledge.active_docs("it")
     return items
 
 
