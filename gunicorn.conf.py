@@ -1,5 +1,4 @@
 """gunicorn settings for the web tier: sync workers sized from the environment (docs/deploy.md, docs/performance.md)."""
-import multiprocessing
 import os
 import re
 
@@ -9,9 +8,12 @@ from gunicorn.glogging import Logger
 bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 
 # Sync workers: one request at a time per process. Every endpoint is short (polls are O(1) and LLM calls run in
-# RQ jobs), so a few processes serve hundreds of open widgets. The host's CPU count is a poor guide inside a
-# container (Render reports the host's cores), so WEB_CONCURRENCY decides; render.yaml sets it per plan.
-workers = int(os.environ.get("WEB_CONCURRENCY") or min(4, multiprocessing.cpu_count() * 2))
+# RQ jobs), so a few processes serve hundreds of open widgets. Each worker is a whole Python process with the
+# app, ~106 MB RSS: the default of one is what fits web + RQ worker in 300 MB (docs/performance.md, "How many
+# web workers"); give more where memory allows. The host's CPU count is a poor guide inside a container (Render
+# reports the host's cores), so WEB_CONCURRENCY decides; render.yaml sets it per plan.
+DEFAULT_WORKERS = 1
+workers = int(os.environ.get("WEB_CONCURRENCY") or DEFAULT_WORKERS)
 worker_class = "sync"
 
 # A request that takes longer than this is a bug (or a stuck database): kill the worker, free the slot.

@@ -14,7 +14,7 @@ from .llm_stub import LlmStub
 class Settings:
     seconds: int = 10            # each wrk run
     connections: int = 64
-    web_concurrency: int = 4     # gunicorn sync workers (2 per core on the 2-core reference machine)
+    web_concurrency: int = 1     # gunicorn sync workers: production's default (gunicorn.conf.py)
     llm_latency: float = 0.3     # the stub LLM's answer time, s
     sessions: int = 200          # open widgets the poll and mix scenarios cycle through
     overhead_samples: int = 40

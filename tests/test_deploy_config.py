@@ -160,6 +160,12 @@ def test_gunicorn_uses_sync_workers_sized_by_web_concurrency(gunicorn_conf):
     assert (conf.workers, conf.worker_class, conf.bind) == (3, "sync", "0.0.0.0:10000")
 
 
+def test_one_web_worker_by_default_and_the_benchmark_measures_that_default(gunicorn_conf):
+    from bench.run import Settings
+
+    assert gunicorn_conf().workers == 1 == Settings().web_concurrency
+
+
 def test_gunicorn_times_out_stuck_requests_and_stops_within_renders_shutdown_delay(gunicorn_conf, blueprint):
     conf = gunicorn_conf()
     assert 10 <= conf.timeout <= 60
