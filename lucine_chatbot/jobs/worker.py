@@ -1,9 +1,9 @@
 """The RQ worker started by `flask --app wsgi worker`: one process that runs every job itself, in the app context.
 
 No fork per job and no scheduler process: RQ's default `Worker` forks a work-horse for every job (a copy of a
-~120 MB process, its own database connection, ~20–40 ms per job) and `with_scheduler` forks a scheduler (another
-copy). Here jobs run in the worker process (RQ's `SimpleWorker`: its SIGALRM death penalty still enforces each
-job's timeout) and the scheduler runs in a thread of it (docs/performance.md).
+~130 MB process that opens its own database connection) and `with_scheduler` forks the scheduler (another copy).
+Here jobs run in the worker process (RQ's `SimpleWorker`: its SIGALRM death penalty still enforces each job's
+timeout) and the scheduler runs in a thread of it (docs/performance.md).
 """
 import importlib
 import logging
@@ -11,9 +11,9 @@ import pkgutil
 import threading
 
 from rq import SimpleWorker
-from rq.timeouts import JobTimeoutException
 from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
 from rq.scheduler import RQScheduler
+from rq.timeouts import JobTimeoutException
 
 from ..extensions import db
 from . import dispatch
@@ -49,12 +49,11 @@ class ThreadScheduler(RQScheduler):
 
 
 class AppWorker(SimpleWorker):
-    """Runs each job in this process inside the Flask app context; the app context's teardown returns the job's
-    database connection to the pool (rolled back if the job failed or timed out), so the next job reuses it."""
+    """Runs each job in this process inside the Flask app context; after it, the job's database connection goes
+    back to the pool (rolled back), so the next job reuses it."""
 
     flask_app = None
-
-    timed_out = False
+    timed_out = False  # set by handle_exception for the job in hand
 
     def execute_job(self, job, queue):
         self.timed_out = False
