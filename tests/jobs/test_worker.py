@@ -67,10 +67,22 @@ def test_worker_warms_up_the_sdk_jobs_and_knowledge_index_and_holds_no_connectio
     assert db.engine.pool.checkedout() == 0
 
 
+@pytest.fixture
+def pool_events(app):
+    """New DBAPI connections and invalidated ones, while the test runs."""
+    seen = {"connect": 0, "invalidate": 0}
+    listeners = {name: (lambda *_args, _name=name: seen.__setitem__(_name, seen[_name] + 1)) for name in seen}
+    for name, listener in listeners.items():
+        sa.event.listen(db.engine, name, listener)
+    yield seen
+    for name, listener in listeners.items():
+        sa.event.remove(db.engine, name, listener)
+
+
 @pytest.mark.redis_only
 @pytest.mark.postgres_only
 @pytest.mark.real_db
-def test_jobs_run_in_the_worker_process_reuse_its_connection_and_survive_failures_and_timeouts(app):
+def test_jobs_run_in_the_worker_process_reuse_its_connections_and_survive_failures_and_timeouts(app, pool_events):
     first = dispatch.enqueue(backend_pid)
     failing = dispatch.enqueue(fail_mid_transaction)
     second = dispatch.enqueue(backend_pid)
@@ -81,13 +93,14 @@ def test_jobs_run_in_the_worker_process_reuse_its_connection_and_survive_failure
     worker.build_worker(app).work(burst=True)
     elapsed = time.monotonic() - started
 
-    pid, backend = first.latest_result().return_value
-    assert pid == os.getpid(), "no work-horse: the job ran in the worker's process"
+    assert first.latest_result().return_value[0] == os.getpid(), "no work-horse: the job ran in the worker"
     assert failing.get_status() == "failed" and "DivisionByZero" in failing.latest_result().exc_string
-    assert second.latest_result().return_value == (pid, backend), "the failed job's connection was reused"
+    assert second.get_status() == "finished"
     assert overrun.get_status() == "failed" and "JobTimeoutException" in overrun.latest_result().exc_string
     assert elapsed < 4, "the 1 s timeout stopped pg_sleep(5)"
     assert after_timeout.get_status() == "finished"
+    assert pool_events["invalidate"] == 1, "only the connection the timeout cut mid-query was thrown away"
+    assert pool_events["connect"] <= 1, "the jobs reused pooled connections (at most one replaced the discarded)"
     assert db.engine.pool.checkedout() == 0
 
 
