@@ -81,3 +81,18 @@ def when_ready(_server):
     from sqlalchemy.orm import configure_mappers
 
     configure_mappers()
+
+
+def post_worker_init(_worker):
+    """In each worker, once the app is loaded: the same one-off work, then move every object that exists now
+    into the collector's permanent generation (gc.freeze). The app's ~150,000 long-lived objects otherwise
+    make each full collection a ~120 ms pause, and with sync workers every request queued behind it waits too:
+    that pause was the poll's p99 (docs/performance.md)."""
+    import gc
+
+    import rq.job  # noqa: F401
+    import rq.queue  # noqa: F401
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
+    gc.freeze()

@@ -255,3 +255,14 @@ def _nobody_connected(sock):
         return True
     conn.close()
     return False
+
+
+def test_each_web_worker_freezes_the_loaded_app_out_of_full_collections(gunicorn_conf):
+    import gc
+
+    gc.unfreeze()
+    try:
+        gunicorn_conf().post_worker_init(None)
+        assert gc.get_freeze_count() > 10_000  # the app's objects are no longer rescanned by a full collection
+    finally:
+        gc.unfreeze()

@@ -5,6 +5,7 @@ No fork per job and no scheduler process: RQ's default `Worker` forks a work-hor
 Here jobs run in the worker process (RQ's `SimpleWorker`: its SIGALRM death penalty still enforces each job's
 timeout) and the scheduler runs in a thread of it (docs/performance.md).
 """
+import gc
 import importlib
 import logging
 import pkgutil
@@ -102,7 +103,8 @@ def build_worker(app, name=None):
 
 def warm_up(app):
     """Load once, before the first job, what every job needs: the job modules, the OpenAI SDK and its client
-    (~1 s), the knowledge-base index; otherwise the first reply after a start pays for them."""
+    (~1 s), the knowledge-base index; otherwise the first reply after a start pays for them. Then freeze them
+    out of the garbage collector's full collections (a ~120 ms pause each, docs/performance.md)."""
     from ..services import knowledge
     from ..services.assistant import openai_provider
 
@@ -116,6 +118,7 @@ def warm_up(app):
             logger.warning("knowledge index not preloaded: %s", exc)
         finally:
             db.session.remove()  # the connection stays in the pool for the first job
+    gc.freeze()  # the warmed-up objects live as long as the worker: no full collection rescans them mid-job
 
 
 def run_worker(app, burst=False):

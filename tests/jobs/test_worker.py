@@ -1,5 +1,6 @@
 """The RQ worker runs jobs in its own process (no fork per job, no scheduler process): timeouts still stop a job,
 a failing job leaves the worker and its pooled database connection usable, the scheduler is a thread."""
+import gc
 import os
 import sys
 import threading
@@ -60,7 +61,12 @@ def test_warm_up_builds_no_client_without_an_api_key(app, monkeypatch):
 @pytest.mark.real_db
 def test_worker_warms_up_the_sdk_jobs_and_knowledge_index_and_holds_no_connection(app, openai_settings, make):
     knowledge._cache.update(stamp=None, docs=[], indexes={})
-    worker.warm_up(app)
+    gc.unfreeze()
+    try:
+        worker.warm_up(app)
+        assert gc.get_freeze_count() > 10_000  # the warmed-up objects are out of the full collections
+    finally:
+        gc.unfreeze()
     assert "openai" in sys.modules and "lucine_chatbot.jobs.ai_reply" in sys.modules
     assert openai_provider._client.cache_info().currsize == 1
     assert knowledge._cache["stamp"] is not None
