@@ -1,7 +1,7 @@
 """Chat API (`/api/chat`): the visitor's messages, widget actions, polling, rating and erasure."""
 import functools
 
-from flask import Blueprint, current_app, jsonify, make_response, request
+from flask import Blueprint, current_app, jsonify, make_response
 
 from ..extensions import client_address, limiter
 from ..models import ChatStatus
@@ -10,13 +10,8 @@ from ..schemas.chat import ChatRequest, PollQuery, RatingRequest, chat_out, poll
 from ..services import conversation, poll_cache, visitor_limits
 
 bp = Blueprint("chat", __name__, url_prefix="/api/chat")
-# The two endpoints every open widget calls count their own limits, in one Redis round trip (visitor_limits).
-SELF_LIMITED = frozenset({"chat.post_chat", "chat.poll_chat"})
-
-
-@limiter.request_filter
-def counts_its_own_limits():
-    return request.endpoint in SELF_LIMITED
+# post_chat and poll_chat count their own limits in one Redis round trip (services/visitor_limits.py), so
+# Flask-Limiter skips them (extensions.SELF_LIMITED_ENDPOINTS).
 
 
 def limited_per_address(setting):
