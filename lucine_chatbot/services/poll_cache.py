@@ -58,15 +58,13 @@ def lookup(public_id, after, limit):
     if conn is None:
         return None
     try:
-        pipe = conn.pipeline(transaction=False)
-        reset = visitor_limits.queue_hit(pipe, limit, "poll", public_id)
-        pipe.mget(EPOCH_KEY, version_key(public_id), entry_key(public_id))
-        count, _, (epoch, version, entry) = pipe.execute()
+        window, (epoch, version, entry) = visitor_limits.count_and_read(
+            conn, limit, "poll", public_id, EPOCH_KEY, version_key(public_id), entry_key(public_id))
     except Exception:  # noqa: BLE001 (any Redis error: the poll still works from the database)
         visitor_limits.failed("polling")
         return None
     tag = b"%d:%d" % (int(epoch or 0), int(version or 0))
-    return Lookup(visitor_limits.window_from(limit, count, reset), tag, _valid_body(entry, tag, after))
+    return Lookup(window, tag, _valid_body(entry, tag, after))
 
 
 def _valid_body(entry, tag, after):

@@ -2,9 +2,9 @@
 
 Flask-Limiter makes three round trips per limited request (the Lua increment, then a GET and a TTL for the
 X-RateLimit headers); on the endpoints every open widget calls, that was a third of the request's CPU.
-These counters are fixed windows aligned to the clock (the key names the window), so one pipelined
-INCR + EXPIRE gives both the count and the reset time; the poll adds its cache read to the same pipeline
-(poll_cache). Same headers and the same JSON 429 as Flask-Limiter's (RATE_LIMITED, Retry-After).
+These counters are fixed windows aligned to the clock (the key names the window), so one small Lua script
+(INCR, and EXPIRE on the window's first hit) gives both the count and the reset time; the poll reads its
+cache in the same call (poll_cache). Same headers and the same JSON 429 as Flask-Limiter's (RATE_LIMITED, Retry-After).
 
 Without Redis (the embedded default), or while it is unreachable, the counting falls back to Flask-Limiter's
 own storage (memory:// without Redis), and to process memory when that fails too, as Flask-Limiter does
@@ -84,14 +84,27 @@ def failed(action):
                    exc_info=True)
 
 
-def queue_hit(pipe, limit, scope, key):
-    """Add this hit's INCR + EXPIRE to `pipe`; `window_from` reads the count back from the results."""
+# One command: count the hit (the key's first hit in a window sets its expiry) and read any further keys.
+COUNT_AND_READ = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local reply = {count}
+for i = 2, #KEYS do reply[i] = redis.call('GET', KEYS[i]) end
+return reply
+"""
+_script = None
+
+
+def count_and_read(conn, limit, scope, key, *read_keys):
+    """Count one hit of `limit` for `key` and GET `read_keys`, in one round trip → (Window, [values])."""
+    global _script
+    if _script is None:
+        _script = conn.register_script(COUNT_AND_READ)  # EVALSHA, loading the script when Redis lacks it
     period = limit.get_expiry()
     window = int(time.time()) // period
-    counter = f"{PREFIX}{scope}:{key}:{window}"
-    pipe.incr(counter)
-    pipe.expire(counter, period + 1)
-    return (window + 1) * period
+    count, *values = _script(keys=[f"{PREFIX}{scope}:{key}:{window}", *read_keys], args=[period + 1],
+                             client=conn)
+    return window_from(limit, count, (window + 1) * period), values
 
 
 def window_from(limit, count, reset):
@@ -103,10 +116,7 @@ def hit(limit, scope, key):
     conn = redis()
     if conn is not None:
         try:
-            pipe = conn.pipeline(transaction=False)
-            reset = queue_hit(pipe, limit, scope, key)
-            count, _ = pipe.execute()
-            return window_from(limit, count, reset)
+            return count_and_read(conn, limit, scope, key)[0]
         except Exception:  # noqa: BLE001 (any Redis error: count elsewhere)
             failed("counting a rate limit")
     return _hit_elsewhere(limit, scope, key)
