@@ -8,7 +8,6 @@ rollback drops them with the rest. Inside a savepoint (`begin_nested`) events st
 the savepoint back drops exactly its own.
 """
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import AnalyticsEvent, utcnow
@@ -61,9 +60,7 @@ def _after_transaction_end(session, transaction):
 
 
 def install():
-    """Listen on every ORM session once (the test suite swaps `db.session`, so not on one instance)."""
-    if sa.event.contains(Session, "before_commit", write_pending):
-        return
-    sa.event.listen(Session, "before_commit", write_pending)
-    sa.event.listen(Session, "do_orm_execute", _before_query)
-    sa.event.listen(Session, "after_transaction_end", _after_transaction_end)
+    from . import listen_on_every_session
+
+    listen_on_every_session(("before_commit", write_pending), ("do_orm_execute", _before_query),
+                            ("after_transaction_end", _after_transaction_end))

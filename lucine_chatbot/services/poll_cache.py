@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
-from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from ..models import ChatSession, Message, Operator
@@ -162,10 +161,8 @@ def bump(public_ids, epoch=False):
 
 
 def install():
-    """Listen on every ORM session once (the test suite swaps `db.session`, so not on one instance)."""
-    if sa.event.contains(Session, "after_commit", _after_commit):
-        return
-    sa.event.listen(Session, "after_flush", _after_flush)
-    sa.event.listen(Session, "do_orm_execute", _on_execute)
-    sa.event.listen(Session, "after_commit", _after_commit)
+    from . import listen_on_every_session
+
+    listen_on_every_session(("after_commit", _after_commit), ("after_flush", _after_flush),
+                            ("do_orm_execute", _on_execute))
 

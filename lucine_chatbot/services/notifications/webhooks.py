@@ -6,9 +6,7 @@ import logging
 import urllib.error
 import urllib.request
 
-import sqlalchemy as sa
 from flask import current_app, has_app_context
-from sqlalchemy.orm import Session
 
 from ...models import utcnow
 from ...schemas.common import iso
@@ -84,10 +82,8 @@ def _after_transaction_end(session, transaction):
 
 
 def install():
-    """Listen on every ORM session once (the test suite swaps `db.session`, so not on one instance)."""
-    if sa.event.contains(Session, "after_commit", _after_commit):
-        return
-    sa.event.listen(Session, "after_commit", _after_commit)
-    sa.event.listen(Session, "after_rollback", _after_rollback)
-    sa.event.listen(Session, "after_soft_rollback", _after_rollback)
-    sa.event.listen(Session, "after_transaction_end", _after_transaction_end)
+    from .. import listen_on_every_session
+
+    listen_on_every_session(("after_commit", _after_commit), ("after_rollback", _after_rollback),
+                            ("after_soft_rollback", _after_rollback),
+                            ("after_transaction_end", _after_transaction_end))
