@@ -9,7 +9,7 @@ from flask import Flask
 from config import load_config
 
 from . import security
-from .extensions import cors, db, jwt, limiter, migrate
+from .extensions import cors, db, jwt, limiter
 
 
 def create_app(config=None):
@@ -43,7 +43,10 @@ def register_extensions(app):
     from . import models  # noqa: F401  (the models must be known before migrate binds)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    if runs_migrations(app):
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     jwt.init_app(app)
     limiter.init_app(app)
     cors.init_app(app, resources=security.cors_resources(app.config["CORS_ORIGINS"]))
@@ -52,6 +55,13 @@ def register_extensions(app):
     poll_cache.install()  # commits that change what a poll shows invalidate its cached answer
     with app.app_context():
         configure_sqlite(db.engine)
+
+
+def runs_migrations(app):
+    """Flask-Migrate, and with it Alembic and Mako (~11 MB per process), only where migrations can run: the
+    `flask` command line (`flask db …`, the embedded `flask run`, `seed`, the worker) and the tests. A gunicorn
+    web worker never migrates: Render runs `flask --app wsgi db upgrade` before each deploy."""
+    return os.environ.get("FLASK_RUN_FROM_CLI") == "true" or app.testing
 
 
 def configure_sqlite(engine):

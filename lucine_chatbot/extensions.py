@@ -3,7 +3,6 @@ from flask import request
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -27,7 +26,6 @@ def client_address():
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 jwt = JWTManager()
 # The widget's two hot endpoints (POST /api/chat and the poll) count their own limits in one Redis round trip
 # (services/visitor_limits.py); Flask-Limiter counts everything else.

@@ -211,13 +211,15 @@ def _gunicorn_settings(conf):
     return settings
 
 
-def test_the_web_app_loads_neither_the_llm_sdk_nor_the_offline_matcher():
-    """They are the RQ worker's: ~25 MB that every web worker would carry for nothing (docs/performance.md)."""
+def test_the_web_app_loads_neither_the_llm_sdk_nor_the_offline_matcher_nor_alembic():
+    """They are the RQ worker's and the command line's: ~35 MB that every web worker would carry for nothing
+    (docs/performance.md)."""
     env = {**os.environ, "APP_ENV": "production", "SECRET_KEY": "s" * 40, "JWT_SECRET_KEY": "j" * 40,
            "DATABASE_URL": "postgres://u:p@127.0.0.1:9/lucine", "REDIS_URL": "redis://127.0.0.1:9/0",
            "OPENAI_API_KEY": "sk-test"}
-    script = ("import sys, wsgi; print(sorted(m for m in ('openai', 'rapidfuzz', 'snowballstemmer', "
-              "'lucine_chatbot.services.assistant.matcher') if m in sys.modules))")
+    env.pop("FLASK_RUN_FROM_CLI", None)
+    script = ("import sys, wsgi; print(sorted(m for m in ('openai', 'rapidfuzz', 'snowballstemmer', 'alembic', "
+              "'mako', 'lucine_chatbot.services.assistant.matcher') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stderr
