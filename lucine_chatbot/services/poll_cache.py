@@ -110,8 +110,8 @@ def _after_flush(session, _context):
                     changed.add(owner.public_id)
             else:  # its session is not loaded (unusual): invalidate everything rather than look it up
                 session.info[EPOCH_FLAG] = True
-        elif isinstance(obj, Operator) and _operator_changed(obj):
-            session.info[EPOCH_FLAG] = True
+        elif isinstance(obj, Operator) and obj not in created and _operator_changed(obj):
+            session.info[EPOCH_FLAG] = True  # a new operator is on no widget yet
 
 
 def _operator_changed(operator):

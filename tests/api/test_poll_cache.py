@@ -206,3 +206,18 @@ def test_a_new_visitor_costs_no_invalidation_but_a_follow_up_does(app, client, c
     before = int(conn.get(poll_cache.version_key(session_id)))
     client.post("/api/chat", json={"message": "E i cani?", "sessionId": session_id})
     assert int(conn.get(poll_cache.version_key(session_id))) == before + 1
+
+
+@pytest.mark.redis_only
+def test_taking_one_chat_leaves_the_other_widgets_cached(client, make, chat):
+    """The take is a bulk UPDATE; it names its session (poll_sessions) instead of bumping every widget's tag."""
+    session_id, newest = chat
+    settled(client, session_id, newest)
+    operator = make.operator(is_online=True)
+    waiting = make.chat(status="WAITING_OPERATOR")
+    make.message(waiting, "Un operatore, per favore")
+    db.session.commit()
+    operator_chats.take_chat(operator.id, waiting.public_id)
+    with Statements() as sql:
+        poll(client, session_id, newest)
+    assert sql.count == 0
