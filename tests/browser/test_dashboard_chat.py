@@ -116,3 +116,36 @@ def test_an_unknown_chat_shows_a_not_found_state(page, console_errors):
     page.goto("/dashboard/chats/does-not-exist")
     expect(page.locator("[data-transcript]")).to_contain_text("Chat non trovata.")
     expect(page.locator('[data-testid="reply-send"]')).to_be_disabled()
+
+
+def test_the_next_message_typed_while_a_send_is_in_flight_is_kept(page, console_errors):
+    """The poll can show the sent message before its response arrives; the operator is typing the next one."""
+    operator("ester")
+    sign_in(page, "ester")
+    chat = chat_with_sources()
+    page.goto(f"/dashboard/chats/{chat.public_id}")
+    page.get_by_role("button", name="Prendi in carico").click()
+    expect(page.locator('[data-testid="take-chat"]')).to_be_hidden()
+    held = []
+    page.route("**/api/operators/send-message", lambda route: held.append(route))
+    box = page.locator('[data-testid="reply-input"]')
+    box.fill("Prima risposta")
+    page.click('[data-testid="reply-send"]')
+    for _ in range(50):  # until the request is held at the route
+        if held:
+            break
+        page.wait_for_timeout(100)
+    expect(box).to_have_value("")  # free for the next message while the first is in flight
+    box.press_sequentially("E poi")
+    held[0].continue_()
+    expect(page.locator(".msg-OPERATOR").last).to_contain_text("Prima risposta")
+    expect(box).to_have_value("E poi")
+
+    page.unroute("**/api/operators/send-message")
+    console_errors.allow("status of 503")
+    page.route("**/api/operators/send-message", lambda route: route.fulfill(
+        status=503, content_type="application/json",
+        body='{"error": {"code": "SERVICE_UNAVAILABLE", "message": "Riprova tra poco."}}'))
+    box.fill("Seconda risposta")
+    page.click('[data-testid="reply-send"]')
+    expect(box).to_have_value("Seconda risposta")  # a failed send gives the text back

@@ -132,12 +132,19 @@ async function sendReply(event) {
   event.preventDefault();
   const text = replyInput.value.trim();
   if (!text) { replyInput.focus(); return; }
-  await withBusy($('[data-testid="reply-send"]'), async () => {
+  // Free the box at once: the operator may start the next message while this one is in flight (and the poll
+  // may show it before the response arrives). If the send fails, the text comes back, ahead of anything new.
+  replyInput.value = "";
+  replyInput.dispatchEvent(new Event("input"));
+  const sent = await withBusy($('[data-testid="reply-send"]'), async () => {
     const data = await api("/api/operators/send-message", { method: "POST", body: { sessionId, message: text } });
-    replyInput.value = "";
-    replyInput.dispatchEvent(new Event("input"));
     if (data && data.message) addMessages([data.message]);
+    return true;
   });
+  if (!sent) {
+    replyInput.value = replyInput.value.trim() ? `${text}\n${replyInput.value}` : text;
+    replyInput.dispatchEvent(new Event("input"));
+  }
   replyInput.focus();
 }
 
