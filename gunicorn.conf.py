@@ -9,7 +9,7 @@ bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '800
 
 # Sync workers: one request at a time per process. Every endpoint is short (polls are O(1) and LLM calls run in
 # RQ jobs), so a few processes serve hundreds of open widgets. Each worker is a whole Python process with the
-# app, ~106 MB RSS: the default of one is what fits web + RQ worker in 300 MB (docs/performance.md, "How many
+# app, ~100 MB RSS: the default of one is what fits web + RQ worker in 300 MB (docs/performance.md, "How many
 # web workers"); give more where memory allows. The host's CPU count is a poor guide inside a container (Render
 # reports the host's cores), so WEB_CONCURRENCY decides; render.yaml sets it per plan.
 DEFAULT_WORKERS = 1
