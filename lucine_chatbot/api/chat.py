@@ -3,13 +3,15 @@ import functools
 
 from flask import Blueprint, current_app, jsonify, make_response
 
-from ..extensions import client_address, limiter
+from ..errors import NotFound
+from ..extensions import client_address
 from ..models import ChatStatus
 from ..schemas import validate
 from ..schemas.chat import ChatRequest, PollQuery, RatingRequest, chat_out, poll_out
 from ..services import conversation, poll_cache, visitor_limits
 
 bp = Blueprint("chat", __name__, url_prefix="/api/chat")
+MAX_SESSION_ID = 64  # chat_session.public_id is VARCHAR(64); the server issues 32 characters
 # post_chat and poll_chat count their own limits in one Redis round trip (services/visitor_limits.py), so
 # Flask-Limiter skips them (extensions.SELF_LIMITED_ENDPOINTS).
 
@@ -58,6 +60,8 @@ def poll_chat(session_id, query):
 
     :status 404: unknown session. :status 429: over a rate limit.
     """
+    if len(session_id) > MAX_SESSION_ID:  # no such session; and no Redis key named after an 8 KB path
+        raise NotFound("Unknown session.")
     after = query.after_id()
     per_session = visitor_limits.item("RATE_LIMIT_POLL")
     found = poll_cache.lookup(session_id, after, per_session)  # one round trip: the count and the cache

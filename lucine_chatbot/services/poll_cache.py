@@ -18,7 +18,7 @@ Without Redis (the embedded default) there is no fast path and the caller uses t
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import has_app_context
 from sqlalchemy.orm.util import identity_key
 
 from ..models import ChatSession, Message, Operator

@@ -221,3 +221,11 @@ def test_taking_one_chat_leaves_the_other_widgets_cached(client, make, chat):
     with Statements() as sql:
         poll(client, session_id, newest)
     assert sql.count == 0
+
+
+def test_an_overlong_session_id_is_a_404_that_counts_nothing(app, client):
+    response = client.get("/api/chat/poll/" + "x" * 2000)
+    assert response.status_code == 404 and response.json["error"]["code"] == "NOT_FOUND"
+    conn = dispatch.redis_connection(app)
+    if conn is not None:
+        assert not [key for key in conn.scan_iter("lucine:*") if b"xxxxxxxx" in key]
