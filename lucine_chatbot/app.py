@@ -50,8 +50,9 @@ def register_extensions(app):
     jwt.init_app(app)
     limiter.init_app(app)
     cors.init_app(app, resources=security.cors_resources(app.config["CORS_ORIGINS"]))
-    from .services import poll_cache
+    from .services import events, poll_cache
 
+    events.install()  # a transaction's analytics events are written before its commit
     poll_cache.install()  # commits that change what a poll shows invalidate its cached answer
     with app.app_context():
         configure_sqlite(db.engine)

@@ -34,7 +34,6 @@ def record(event_type, session=None, operator_id=None, **data):
     row = {"type": event_type, "session_public_id": session.public_id if session else None,
            "operator_id": operator_id, "data": data, "created_at": utcnow()}  # now, not at commit
     orm_session = db.session()
-    install()
     if orm_session.in_nested_transaction():
         orm_session.add(AnalyticsEvent(**row))
     else:
@@ -60,6 +59,7 @@ def _after_transaction_end(session, transaction):
 
 
 def install():
+    """Called by create_app: the listeners that write a transaction's recorded events."""
     from . import listen_on_every_session
 
     listen_on_every_session(("before_commit", write_pending), ("do_orm_execute", _before_query),
