@@ -149,3 +149,24 @@ def test_the_next_message_typed_while_a_send_is_in_flight_is_kept(page, console_
     box.fill("Seconda risposta")
     page.click('[data-testid="reply-send"]')
     expect(box).to_have_value("Seconda risposta")  # a failed send gives the text back
+
+
+def test_canned_suggestions_survive_a_blur_when_the_focus_comes_straight_back(page):
+    """Clicking Send and typing '/…' at once: the blur's delayed close must not hit the new suggestions."""
+    operator("fausto")
+    db.session.add(CannedReply(shortcut="orari", title="Orari", text="Siamo aperti dalle 17:30 alle 23:00.",
+                               language="de"))
+    db.session.commit()
+    sign_in(page, "fausto")
+    chat = chat_with_sources()
+    page.goto(f"/dashboard/chats/{chat.public_id}")
+    page.get_by_role("button", name="Prendi in carico").click()
+    expect(page.locator('[data-testid="take-chat"]')).to_be_hidden()
+    box = page.locator('[data-testid="reply-input"]')
+    box.press_sequentially("/ora")
+    expect(page.locator("[data-suggest]")).to_be_visible()
+    box.evaluate("(el) => { el.blur(); el.focus(); }")
+    page.wait_for_timeout(300)  # past the blur's 150 ms
+    expect(page.locator("[data-suggest]")).to_be_visible()
+    box.press("Enter")
+    expect(box).to_have_value("Siamo aperti dalle 17:30 alle 23:00.")

@@ -53,7 +53,9 @@ export function setupCanned(input, list, languageOf) {
   }
 
   input.addEventListener("input", update);
-  input.addEventListener("blur", () => setTimeout(close, 150));
+  // Close a moment after the box loses focus (a click on a suggestion lands first), unless the focus came back
+  // meanwhile: clicking Send and typing "/…" at once used to close the new list under the operator's Enter.
+  input.addEventListener("blur", () => setTimeout(() => { if (document.activeElement !== input) close(); }, 150));
   input.addEventListener("keydown", (event) => {
     if (list.hidden || !matches.length) return;
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
