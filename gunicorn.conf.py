@@ -70,17 +70,21 @@ class RedactingLogger(Logger):
 logger_class = RedactingLogger
 
 
-def when_ready(_server):
-    """With GUNICORN_PRELOAD=1, in the master before the workers fork: do the one-off work every worker would
-    otherwise do on its first requests (SQLAlchemy's mapper configuration, importing RQ for enqueueing), so its
-    pages start shared (~6 MB less private memory per worker, docs/performance.md)."""
-    if not preload_app:
-        return
-    import rq.job  # noqa: F401  (dispatch imports it lazily on the first enqueue)
+def _load_what_first_requests_would():
+    """SQLAlchemy's mapper configuration and RQ's enqueueing modules (dispatch imports them lazily)."""
+    import rq.job  # noqa: F401
     import rq.queue  # noqa: F401
     from sqlalchemy.orm import configure_mappers
 
     configure_mappers()
+
+
+def when_ready(_server):
+    """With GUNICORN_PRELOAD=1, in the master before the workers fork: do the one-off work every worker would
+    otherwise do on its first requests, so its pages start shared (~6 MB less private memory per worker,
+    docs/performance.md)."""
+    if preload_app:
+        _load_what_first_requests_would()
 
 
 def post_worker_init(_worker):
@@ -90,9 +94,5 @@ def post_worker_init(_worker):
     that pause was the poll's p99 (docs/performance.md)."""
     import gc
 
-    import rq.job  # noqa: F401
-    import rq.queue  # noqa: F401
-    from sqlalchemy.orm import configure_mappers
-
-    configure_mappers()
+    _load_what_first_requests_would()
     gc.freeze()
