@@ -49,8 +49,10 @@ class BaseConfig:
     DEBUG = False
     TESTING = False
     MAX_CONTENT_LENGTH = 64 * 1024
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = {}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # A pooled connection idle longer than this is pinged before use (app.configure_pool); a busy one is not.
+    DB_PING_IDLE_SECONDS = 5
 
     # Conversation timings (SPEC §2, §9)
     SWEEP_INTERVAL_SECONDS = 60
@@ -149,6 +151,7 @@ class BaseConfig:
         "AI_TIMEOUT_SECONDS", "AI_MAX_RETRIES", "AI_MAX_TOKENS", "AI_HISTORY_MESSAGES",
         "MAX_CHATS_PER_OPERATOR", "BCRYPT_ROUNDS", "TRUSTED_PROXY_HOPS", "ANALYTICS_RETENTION_DAYS",
         "CHAT_RETENTION_DAYS", "SMTP_PORT", "JOB_TIMEOUT_AI_SECONDS", "JOB_TIMEOUT_DEFAULT_SECONDS",
+        "DB_PING_IDLE_SECONDS",
     )
     _LISTS = ("CORS_ORIGINS", "ADMIN_ALERT_EMAILS", "WEBHOOK_URLS")
 
@@ -186,6 +189,7 @@ class TestingConfig(BaseConfig):
     SECRET_KEY = "testing-secret-key-not-for-production"
     JWT_SECRET_KEY = "testing-jwt-secret-key-not-for-production-0123456789"
     RATE_LIMIT_DEFAULT = "10000/minute"
+    DB_PING_IDLE_SECONDS = 0  # fault tests kill the suite's connections between requests
 
 
 class ProductionConfig(BaseConfig):
@@ -195,8 +199,7 @@ class ProductionConfig(BaseConfig):
     SESSION_COOKIE_SECURE = True
     # A sync gunicorn worker or an RQ work-horse holds one connection at a time; the budget against Render's
     # connection limit is in docs/deploy.md. DB_POOL_SIZE / DB_MAX_OVERFLOW override it.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 2, "max_overflow": 1, "pool_timeout": 10,
-                                 "pool_recycle": 1800}
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 2, "max_overflow": 1, "pool_timeout": 10, "pool_recycle": 1800}
 
 
 CONFIGS = {"development": DevelopmentConfig, "testing": TestingConfig, "production": ProductionConfig}

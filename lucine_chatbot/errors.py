@@ -113,7 +113,7 @@ def handle_unexpected_error(error):
 
     try:
         db.session.rollback()
-    except Exception:  # the connection may already be gone; the pool replaces it (pool_pre_ping)
+    except Exception:  # the connection may already be gone; the pool replaces it
         logger.warning("rollback after an error failed", exc_info=True)
     if database_unreachable(error):
         logger.error("database unavailable on %s %s: %s", request.method, request.path, error.orig)

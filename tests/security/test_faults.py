@@ -1,6 +1,7 @@
 """Faults: the database dropping every connection, Redis down. Nothing accepted is lost, nothing is a 500."""
 import psycopg
 import pytest
+import sqlalchemy as sa
 
 from config import normalise_database_url
 from lucine_chatbot.extensions import db
@@ -28,20 +29,49 @@ def redis_down(app, monkeypatch):
     app.extensions.pop("lucine_redis", None)
 
 
-@pytest.mark.postgres_only
-@pytest.mark.real_db
-def test_the_app_recovers_without_restart_when_postgres_drops_every_connection(build_probe_app):
+def probe_client(build_probe_app, ping_idle_seconds, username):
     # A separate app, so every request gets its own app context and session, as under gunicorn.
-    pg_app = build_probe_app(SQLALCHEMY_DATABASE_URI=normalise_database_url(TEST_DATABASE_URL))
+    pg_app = build_probe_app(SQLALCHEMY_DATABASE_URI=normalise_database_url(TEST_DATABASE_URL),
+                             DB_PING_IDLE_SECONDS=ping_idle_seconds)
     with pg_app.app_context():
-        headers = factories.auth_headers(factories.operator(role="ADMIN", username="admin-pg"))
+        headers = factories.auth_headers(factories.operator(role="ADMIN", username=username))
         db.session.commit()
     client = pg_app.test_client()
     assert client.get("/api/tickets", headers=headers).status_code == 200
+    return client, headers
+
+
+@pytest.mark.postgres_only
+@pytest.mark.real_db
+def test_an_idle_connection_that_died_is_replaced_before_any_request_meets_it(build_probe_app):
+    client, headers = probe_client(build_probe_app, 0, "admin-idle")  # every pooled connection is "idle"
     assert terminate_other_backends() >= 1
     response = client.get("/api/tickets", headers=headers)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert client.get("/api/health").json["database"] == "connected"
+
+
+@pytest.mark.postgres_only
+@pytest.mark.real_db
+def test_a_busy_connection_is_not_pinged_and_one_dead_one_costs_one_503(build_probe_app):
+    client, headers = probe_client(build_probe_app, 3600, "admin-busy")
+    assert terminate_other_backends() >= 1
+    response = client.get("/api/tickets", headers=headers)
+    assert response.status_code == 503 and response.json["error"]["code"] == "SERVICE_UNAVAILABLE"
+    assert client.get("/api/tickets", headers=headers).status_code == 200  # the pool was replaced
+
+
+@pytest.mark.postgres_only
+@pytest.mark.real_db
+def test_the_idle_ping_leaves_no_transaction_open(build_probe_app):
+    pg_app = build_probe_app(SQLALCHEMY_DATABASE_URI=normalise_database_url(TEST_DATABASE_URL),
+                             DB_PING_IDLE_SECONDS=0)
+    with pg_app.app_context():
+        db.session.execute(sa.text("SELECT 1"))
+        db.session.commit()  # checked in: the next checkout pings
+        connection = db.session.connection()
+        assert connection.connection.dbapi_connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        db.session.rollback()
 
 
 def test_the_dispatcher_runs_jobs_inline_when_redis_is_down(app, redis_down):
