@@ -107,3 +107,33 @@ def test_inside_a_savepoint_the_orm_writes(make):
         session, _ = conversation.open_session(None)
         message = conversation.add_message(session, "USER", "Ciao", session.created_at, flush=False)
         assert first_write.applies(session, message) is False
+
+
+class Autocommit(Statements):
+    """For each statement, whether the driver ran it in autocommit mode (no BEGIN, no COMMIT round trip)."""
+
+    def __call__(self, conn, _cursor, statement, *_args):
+        self.seen.append((statement.split()[0], conn.connection.dbapi_connection.autocommit))
+
+
+@pytest.mark.postgres_only
+@pytest.mark.real_db
+def test_alone_in_its_transaction_the_statement_runs_in_autocommit(app):
+    with app.test_request_context(), Autocommit() as modes:
+        outcome = conversation.post_message(None, "Ciao!")
+        db.session.remove()
+    assert modes.seen == [("WITH", True)]
+    with db.engine.connect() as other:  # committed, and the connection went back to the pool as it came
+        assert other.execute(sa.select(Message.body).where(Message.id == outcome.messages[0].id)).scalar() == "Ciao!"
+        assert other.connection.dbapi_connection.autocommit is False
+
+
+@pytest.mark.postgres_only
+@pytest.mark.real_db
+def test_after_a_query_the_statement_joins_the_open_transaction(app, make):
+    with app.test_request_context(), Autocommit() as modes:
+        ended = make.chat(status="ENDED")
+        db.session.commit()
+        conversation.post_message(ended.public_id, "Ciao di nuovo")  # reads the ENDED chat, then a new one
+        db.session.remove()
+    assert ("WITH", False) in modes.seen and ("WITH", True) not in modes.seen
