@@ -137,3 +137,10 @@ def test_after_a_query_the_statement_joins_the_open_transaction(app, make):
         conversation.post_message(ended.public_id, "Ciao di nuovo")  # reads the ENDED chat, then a new one
         db.session.remove()
     assert ("WITH", False) in modes.seen and ("WITH", True) not in modes.seen
+
+
+def test_a_server_default_is_refused_rather_than_written_as_null():
+    table = sa.Table("t", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("flag", sa.Boolean, server_default=sa.false()))
+    with pytest.raises(NotImplementedError, match="server default"):
+        first_write._columns(table)
