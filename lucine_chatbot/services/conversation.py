@@ -136,8 +136,9 @@ def post_message(public_id, body, language=None, now=None):
 
 
 def _to_the_assistant(session, new, user):
-    """The common case, written in one flush (session, message and events together) and one commit, and
-    answered from what was written instead of reading it back (docs/performance.md)."""
+    """The common case, written in one flush (session, message and events together; a new conversation in one
+    statement, services/first_write.py) and one commit, and answered from what was written instead of
+    reading it back (docs/performance.md)."""
     if new and first_write.applies(session, user):
         first_write.write(session, user)
     with _keeping_state():
