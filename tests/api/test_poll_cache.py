@@ -10,23 +10,7 @@ from lucine_chatbot.models import ChatSession, ChatStatus, Operator
 from lucine_chatbot.services import operator_chats, poll_cache, state_machine, visitor_limits
 
 from ..assistant_helpers import kb  # noqa: F401  (fixture)
-
-
-class Statements:
-    """Counts the SQL statements the app sends while active."""
-
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, *_args):
-        self.count += 1
-
-    def __enter__(self):
-        sa.event.listen(db.engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *_exc):
-        sa.event.remove(db.engine, "before_cursor_execute", self)
+from ..sql_statements import Statements
 
 
 def poll(client, session_id, after):

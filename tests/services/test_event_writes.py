@@ -1,38 +1,22 @@
 """How recorded analytics events reach the database: with their transaction, in one INSERT, never alone."""
-import sqlalchemy as sa
-
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import AnalyticsEvent
 from lucine_chatbot.services import events
+
+from ..sql_statements import Statements
 
 
 def stored(event_type):
     return db.session.query(AnalyticsEvent).filter_by(type=event_type).count()
 
 
-class Inserts:
-    def __init__(self):
-        self.statements = []
-
-    def __call__(self, _conn, _cursor, statement, *_args):
-        if statement.startswith("INSERT INTO analytics_event"):
-            self.statements.append(statement)
-
-    def __enter__(self):
-        sa.event.listen(db.engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *_exc):
-        sa.event.remove(db.engine, "before_cursor_execute", self)
-
-
 def test_a_transactions_events_are_written_at_commit_in_one_statement(make):
     chat = make.chat()
-    with Inserts() as inserts:
+    with Statements(lambda _c, sql: sql if sql.startswith("INSERT INTO analytics_event") else None) as inserts:
         for _ in range(3):
             events.record("chat_message", chat, sender="USER", length=4)
         db.session.commit()
-    assert len(inserts.statements) == 1 and stored("chat_message") == 3
+    assert inserts.count == 1 and stored("chat_message") == 3
     row = db.session.query(AnalyticsEvent).filter_by(type="chat_message").first()
     assert row.session_public_id == chat.public_id and row.data == {"sender": "USER", "length": 4}
 

@@ -6,6 +6,8 @@ from lucine_chatbot.extensions import db
 from lucine_chatbot.models import AnalyticsEvent, ChatSession, Message
 from lucine_chatbot.services import conversation, first_write
 
+from ..sql_statements import Statements
+
 SKIP = {"id", "public_id", "session_id", "session_public_id", "created_at", "last_activity_at",
         "status_changed_at"}
 
@@ -24,21 +26,6 @@ def rows(public_id):
     return stored
 
 
-class Statements:
-    def __init__(self):
-        self.seen = []
-
-    def __call__(self, _conn, _cursor, statement, *_args):
-        self.seen.append(statement)
-
-    def __enter__(self):
-        sa.event.listen(db.engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *_exc):
-        sa.event.remove(db.engine, "before_cursor_execute", self)
-
-
 def first_message(monkeypatch, fast, language=None):
     monkeypatch.setattr(first_write, "applies", lambda *a: fast and original_applies(*a))
     with Statements() as statements:
@@ -47,6 +34,11 @@ def first_message(monkeypatch, fast, language=None):
 
 
 original_applies = first_write.applies
+
+
+def autocommit(connection, statement):
+    """Whether the driver ran the statement in autocommit mode (no BEGIN, no COMMIT round trip)."""
+    return statement.split()[0], connection.connection.dbapi_connection.autocommit
 
 
 @pytest.mark.postgres_only
@@ -109,17 +101,10 @@ def test_inside_a_savepoint_the_orm_writes(make):
         assert first_write.applies(session, message) is False
 
 
-class Autocommit(Statements):
-    """For each statement, whether the driver ran it in autocommit mode (no BEGIN, no COMMIT round trip)."""
-
-    def __call__(self, conn, _cursor, statement, *_args):
-        self.seen.append((statement.split()[0], conn.connection.dbapi_connection.autocommit))
-
-
 @pytest.mark.postgres_only
 @pytest.mark.real_db
 def test_alone_in_its_transaction_the_statement_runs_in_autocommit(app):
-    with app.test_request_context(), Autocommit() as modes:
+    with app.test_request_context(), Statements(autocommit) as modes:
         outcome = conversation.post_message(None, "Ciao!")
         db.session.remove()
     assert modes.seen == [("WITH", True)]
@@ -131,7 +116,7 @@ def test_alone_in_its_transaction_the_statement_runs_in_autocommit(app):
 @pytest.mark.postgres_only
 @pytest.mark.real_db
 def test_after_a_query_the_statement_joins_the_open_transaction(app, make):
-    with app.test_request_context(), Autocommit() as modes:
+    with app.test_request_context(), Statements(autocommit) as modes:
         ended = make.chat(status="ENDED")
         db.session.commit()
         conversation.post_message(ended.public_id, "Ciao di nuovo")  # reads the ENDED chat, then a new one
