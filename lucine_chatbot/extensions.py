@@ -1,4 +1,6 @@
 """Flask extensions, created unbound; `create_app` binds them with `init_app`."""
+import functools
+
 from flask import request
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager
@@ -34,13 +36,30 @@ SELF_LIMITED_ENDPOINTS = frozenset({"chat.post_chat", "chat.poll_chat"})
 
 class AppLimiter(Limiter):
     """Flask-Limiter, minus its per-request bookkeeping on the endpoints that count their own limits: even
-    for an exempt request its before_request hook resolved the view, its exemptions and an empty limit list,
-    ~9 % of a poll's CPU."""
+    for an exempt request its before_request hook resolved the view, its exemptions and an empty limit list
+    (~9 % of a poll's CPU), and its after_request and teardown hooks built and cleared a per-request context
+    (~3 %). The names below are Flask-Limiter 4.1's (pinned); tests/security/test_rate_limits.py checks
+    that other endpoints still get its headers and the self-limited ones never reach it."""
+
+    def init_app(self, app):
+        super().init_app(app)
+        hooks = app.after_request_funcs.setdefault(None, [])
+        for index, hook in enumerate(hooks):  # Flask-Limiter registers partial(Limiter.__inject_headers, self)
+            if isinstance(hook, functools.partial) and hook.args == (self,):
+                hooks[index] = functools.partial(_unless_self_limited, hook)
 
     def _check_request_limit(self, callable_name=None, in_middleware=True):
         if request.endpoint in SELF_LIMITED_ENDPOINTS:
             return None
         return super()._check_request_limit(callable_name, in_middleware)
+
+    def _Limiter__release_context(self, error=None):  # the teardown hook (Limiter.__release_context)
+        if request.endpoint not in SELF_LIMITED_ENDPOINTS:
+            super()._Limiter__release_context(error)
+
+
+def _unless_self_limited(inject_headers, response):
+    return response if request.endpoint in SELF_LIMITED_ENDPOINTS else inject_headers(response)
 
 
 limiter = AppLimiter(key_func=client_address)

@@ -78,3 +78,24 @@ def test_polling_random_session_ids_is_limited_per_address(build_probe_app):
     statuses = [client.get(f"/api/chat/poll/guess-{n}", environ_base={"REMOTE_ADDR": "198.51.100.90"}).status_code
                 for n in range(6)]
     assert statuses == [404] * 5 + [429]
+
+
+def test_flask_limiter_never_runs_on_the_endpoints_that_count_their_own_limits(client, monkeypatch):
+    from flask import request
+    from flask_limiter import Limiter
+
+    reached = []
+    original = Limiter.context
+
+    def context(self):
+        reached.append(request.endpoint)
+        return original.fget(self)
+
+    monkeypatch.setattr(Limiter, "context", property(context))
+    chat = client.post("/api/chat", json={"message": "Ciao"})
+    assert chat.status_code in (200, 202) and "X-RateLimit-Limit" in chat.headers  # counted by visitor_limits
+    poll = client.get(f"/api/chat/poll/{chat.json['sessionId']}")
+    assert poll.status_code == 200 and "X-RateLimit-Limit" in poll.headers
+    assert reached == []
+    client.get("/api/health")
+    assert reached and set(reached) == {"health.get_health"}  # everything else still goes through Flask-Limiter
