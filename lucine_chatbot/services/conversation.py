@@ -12,7 +12,7 @@ from ..errors import BadRequest, Conflict, NotFound, ValidationError
 from ..extensions import db
 from ..models import (AnalyticsEvent, ChatSession, ChatStatus, InternalNote, Message, OperatorChat, QueueEntry,
                       Sender, utcnow)
-from . import assistant, automated_texts, events, first_write, retention, state_machine
+from . import assistant, automated_texts, events, first_write, retention, state_machine, without_transaction
 from .assistant import text as assistant_text
 from .assistant.gate import is_human_request
 
@@ -204,8 +204,10 @@ def perform_action(public_id, action, now=None):
 
 
 def poll(public_id, after=None):
-    """The session (with its operator) and the messages after `after`: two indexed queries. Always what the
+    """The session (with its operator) and the messages after `after`: two indexed queries, without a
+    transaction when they are the request's first (services.without_transaction). Always what the
     database holds, even when this ORM session already has the row from an earlier write."""
+    without_transaction()
     session = (db.session.query(ChatSession).options(joinedload(ChatSession.operator))
                .filter_by(public_id=public_id).populate_existing().one_or_none())
     if session is None:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from ..extensions import db
 from ..models import AnalyticsEvent, ChatSession, Message
-from . import events
+from . import events, without_transaction
 
 _statements = {}  # number of events → the statement; built once per process from the tables' columns
 
@@ -48,7 +48,7 @@ def write(session, message):
         values.update({f"e{index}_{key}": value for key, value in row.items()})
     orm_session.expunge(message)
     orm_session.expunge(session)
-    _autocommit_when_first(orm_session)
+    without_transaction()  # when the statement is the transaction's only one
     try:
         session.id, message.id = orm_session.execute(_statement(len(rows)), values).one()
     except BaseException:
@@ -58,15 +58,6 @@ def write(session, message):
     make_transient_to_detached(session)  # back in the ORM session, as rows just loaded: nothing to flush
     make_transient_to_detached(message)
     orm_session.add(session)  # and the message with it (save-update cascade)
-
-
-def _autocommit_when_first(orm_session):
-    """A single statement is atomic by itself: when it is the transaction's first use of the database, run it
-    without BEGIN and COMMIT (one round trip instead of three). Otherwise it joins the open transaction."""
-    transaction = orm_session.get_transaction()
-    if (isinstance(orm_session.get_bind(), sa.engine.Engine) and transaction is not None
-            and not getattr(transaction, "_connections", True)):  # SQLAlchemy 2.0: the connections it holds
-        orm_session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def _row(obj, prefix, skip=()):

@@ -1,0 +1,39 @@
+"""Requests whose statements need no transaction (the poll's reads) skip BEGIN and ROLLBACK on PostgreSQL."""
+import pytest
+
+from lucine_chatbot.extensions import db
+from lucine_chatbot.services import conversation, without_transaction
+
+from ..sql_statements import Statements
+
+
+def autocommit(connection, statement):
+    return statement.split()[0], connection.connection.dbapi_connection.autocommit
+
+
+@pytest.mark.postgres_only
+@pytest.mark.real_db
+def test_a_poll_that_asks_the_database_reads_without_a_transaction(app, client):
+    session_id = client.post("/api/chat", json={"message": "Ciao"}).json["sessionId"]
+    with Statements(autocommit) as modes:
+        response = client.get(f"/api/chat/poll/{session_id}")  # after=none: never from the cache
+    assert response.status_code == 200 and response.json["messages"]
+    assert modes.seen and set(modes.seen) == {("SELECT", True)}
+    with db.engine.connect() as other:  # the pool gave the connection back in its usual mode
+        assert other.connection.dbapi_connection.autocommit is False
+
+
+@pytest.mark.postgres_only
+@pytest.mark.real_db
+def test_after_a_write_in_the_same_transaction_the_reads_join_it(app, make):
+    with app.test_request_context(), Statements(autocommit) as modes:
+        chat = make.chat()  # flushed: the transaction holds a connection
+        assert without_transaction() is False
+        conversation.poll(chat.public_id)
+        db.session.rollback()
+        db.session.remove()
+    assert all(mode is False for _, mode in modes.seen)
+
+
+def test_never_inside_the_tests_outer_transaction_nor_on_sqlite():
+    assert without_transaction() is False  # the suite binds the session to one connection (or SQLite)
