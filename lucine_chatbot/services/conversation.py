@@ -204,18 +204,23 @@ def perform_action(public_id, action, now=None):
 
 
 def poll(public_id, after=None):
-    """The session (with its operator) and the messages after `after`: two indexed queries, without a
-    transaction when they are the request's first (services.without_transaction). Always what the
-    database holds, even when this ORM session already has the row from an earlier write."""
+    """The session (with its operator) and the messages after `after`, in one indexed query, without a
+    transaction when it is the request's first (services.without_transaction). Always what the database
+    holds, even when this ORM session already has the row from an earlier write."""
     without_transaction()
-    session = (db.session.query(ChatSession).options(joinedload(ChatSession.operator))
-               .filter_by(public_id=public_id).populate_existing().one_or_none())
-    if session is None:
+    newer = Message.session_id == ChatSession.id
+    if after is not None:
+        newer = sa.and_(newer, Message.id > after)
+    rows = (db.session.query(ChatSession, Message).outerjoin(Message, newer)
+            .options(joinedload(ChatSession.operator)).filter(ChatSession.public_id == public_id)
+            .order_by(Message.id).populate_existing().all())
+    if not rows:
         raise NotFound("Unknown session.")
+    session = rows[0][0]
     queue = None
     if session.status == ChatStatus.WAITING_OPERATOR:
         queue = escalation().queue_position(session)
-    return session, messages_since(session, after), queue
+    return session, [message for _, message in rows if message is not None], queue
 
 
 # --- the assistant's reply (run by jobs/ai_reply.py) -------------------------------------------
