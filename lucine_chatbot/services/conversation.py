@@ -12,7 +12,7 @@ from ..errors import BadRequest, Conflict, NotFound, ValidationError
 from ..extensions import db
 from ..models import (AnalyticsEvent, ChatSession, ChatStatus, InternalNote, Message, OperatorChat, QueueEntry,
                       Sender, utcnow)
-from . import assistant, automated_texts, events, first_write, retention, state_machine, without_transaction
+from . import assistant, automated_texts, events, visitor_write, retention, state_machine, without_transaction
 from .assistant import text as assistant_text
 from .assistant.gate import is_human_request
 
@@ -136,11 +136,11 @@ def post_message(public_id, body, language=None, now=None):
 
 
 def _to_the_assistant(session, new, user):
-    """The common case, written in one flush (session, message and events together; a new conversation in one
-    statement, services/first_write.py) and one commit, and answered from what was written instead of
+    """The common case, written in one statement on PostgreSQL (session, message and events together,
+    services/visitor_write.py; else one flush) and one commit, and answered from what was written instead of
     reading it back (docs/performance.md)."""
-    if new and first_write.applies(session, user):
-        first_write.write(session, user)
+    if visitor_write.applies(session, user):
+        visitor_write.write(session, user)
     with _keeping_state():
         db.session.commit()
     if _enqueue_reply(user) is not None:

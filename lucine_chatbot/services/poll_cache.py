@@ -94,6 +94,12 @@ def _changes(session):
     return session.info.setdefault(CHANGED_KEY, set())
 
 
+def changed(orm_session, public_id):
+    """The transaction changed what this session's poll shows without a flush (services/visitor_write.py):
+    bump its version at commit, as _after_flush would have arranged."""
+    _changes(orm_session).add(public_id)
+
+
 def _after_flush(session, _context):
     """Collect the sessions this flush changed. A session inserted by it needs no bump: no poll can have
     stored an answer for it (an unknown id is a 404, never stored), so a new visitor costs no round trip."""

@@ -1,10 +1,10 @@
-"""A new visitor's first message in one PostgreSQL statement: the same rows as the ORM path, or the ORM path."""
+"""A visitor's message in one PostgreSQL statement: the same rows as the ORM path, or the ORM path."""
 import pytest
 import sqlalchemy as sa
 
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import AnalyticsEvent, ChatSession, Message
-from lucine_chatbot.services import conversation, first_write
+from lucine_chatbot.services import conversation, visitor_write
 
 from ..sql_statements import Statements
 
@@ -26,14 +26,18 @@ def rows(public_id):
     return stored
 
 
-def first_message(monkeypatch, fast, language=None):
-    monkeypatch.setattr(first_write, "applies", lambda *a: fast and original_applies(*a))
+def first_message(monkeypatch, fast, language=None, session_id=None, text="Quanto costa il biglietto intero?"):
+    monkeypatch.setattr(visitor_write, "applies", lambda *a: fast and original_applies(*a))
     with Statements() as statements:
-        outcome = conversation.post_message(None, "Quanto costa il biglietto per due adulti?", language=language)
+        outcome = conversation.post_message(session_id, text, language=language)
     return outcome, statements.seen
 
 
-original_applies = first_write.applies
+def writes(statements):
+    return [s for s in statements if s.startswith(("INSERT", "WITH", "UPDATE"))]
+
+
+original_applies = visitor_write.applies
 
 
 def autocommit(connection, statement):
@@ -46,8 +50,7 @@ def autocommit(connection, statement):
 def test_the_statement_stores_exactly_what_the_orm_stores(monkeypatch, language):
     fast, fast_sql = first_message(monkeypatch, True, language)
     slow, slow_sql = first_message(monkeypatch, False, language)
-    fast_writes = [s for s in fast_sql if s.startswith(("INSERT", "WITH", "UPDATE"))]
-    slow_writes = [s for s in slow_sql if s.startswith(("INSERT", "WITH", "UPDATE"))]
+    fast_writes, slow_writes = writes(fast_sql), writes(slow_sql)
     assert len(fast_writes) == 1 and fast_writes[0].startswith("WITH") and len(slow_writes) == 3
     assert rows(fast.session.public_id) == rows(slow.session.public_id)
     types = [e["type"] for e in rows(fast.session.public_id)["events"]]
@@ -79,17 +82,18 @@ def test_a_failed_statement_keeps_the_events_for_the_rollback_to_drop(make, monk
 
 def test_the_statement_is_compiled_once_per_process():
     # A multi-row VALUES has no cache key, so SQLAlchemy would compile it at every request (+0.6 ms).
-    for events in (0, 1, 2, 3):
-        assert first_write._statement(events)._generate_cache_key() is not None
+    for changed in (None, ("last_activity_at", "ai_pending"), ("language", "meta", "status")):
+        for events in (0, 1, 2, 3):
+            assert visitor_write._statement(changed, events)._generate_cache_key() is not None
 
 
-def test_only_a_lone_new_conversation_on_postgresql_takes_the_statement(make):
+def test_only_the_session_and_its_message_alone_on_postgresql_take_the_statement(make):
     session, _ = conversation.open_session(None)
     message = conversation.add_message(session, "USER", "Ciao", session.created_at, flush=False)
     on_postgres = db.session.get_bind().dialect.name == "postgresql"
-    assert first_write.applies(session, message) is on_postgres
+    assert visitor_write.applies(session, message) is on_postgres
     make.operator()  # something else in the same transaction: the ORM writes everything
-    assert first_write.applies(session, message) is False
+    assert visitor_write.applies(session, message) is False
     db.session.rollback()
 
 
@@ -98,7 +102,7 @@ def test_inside_a_savepoint_the_orm_writes(make):
     with db.session.begin_nested():
         session, _ = conversation.open_session(None)
         message = conversation.add_message(session, "USER", "Ciao", session.created_at, flush=False)
-        assert first_write.applies(session, message) is False
+        assert visitor_write.applies(session, message) is False
 
 
 @pytest.mark.postgres_only
@@ -124,8 +128,43 @@ def test_after_a_query_the_statement_joins_the_open_transaction(app, make):
     assert ("WITH", False) in modes.seen and ("WITH", True) not in modes.seen
 
 
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("before, text", [
+    ("ACTIVE", "E il ridotto quanto costa?"),          # the usual follow-up: activity columns only
+    ("ACTIVE", "How much is the ticket for children?"),  # the language changes, and the session's meta
+    ("IDLE", "Ci sono ancora posti per sabato?"),       # the chat wakes up: status, its time, and an event
+])
+def test_a_follow_up_stores_exactly_what_the_orm_stores(monkeypatch, before, text):
+    (fast, _), (slow, _) = first_message(monkeypatch, True), first_message(monkeypatch, True)
+    db.session.query(ChatSession).filter(ChatSession.id.in_([fast.session.id, slow.session.id])).update(
+        {"status": before, "ai_pending": False})
+    db.session.commit()
+    db.session.expire_all()
+    fast_up, fast_sql = first_message(monkeypatch, True, session_id=fast.session.public_id, text=text)
+    slow_up, slow_sql = first_message(monkeypatch, False, session_id=slow.session.public_id, text=text)
+    assert [s.split()[0] for s in writes(fast_sql)] == ["WITH"] and len(writes(slow_sql)) == 3
+    assert "UPDATE chat_session" in writes(fast_sql)[0]
+    assert rows(fast.session.public_id) == rows(slow.session.public_id)
+    assert not db.session.new and not db.session.dirty
+    session, (message,) = fast_up.session, fast_up.messages
+    assert sa.inspect(session).persistent and message in session.messages and message.session_id == session.id
+    assert fast_up.session.status == "ACTIVE" and fast_up.session.ai_pending is True
+
+
+@pytest.mark.postgres_only
+@pytest.mark.redis_only
+def test_a_follow_up_invalidates_the_sessions_cached_poll_answer(monkeypatch):
+    from lucine_chatbot.services import poll_cache, visitor_limits
+
+    first, _ = first_message(monkeypatch, True)
+    key = poll_cache.version_key(first.session.public_id)
+    before = int(visitor_limits.redis().get(key) or 0)
+    first_message(monkeypatch, True, session_id=first.session.public_id, text="E per i bambini?")
+    assert int(visitor_limits.redis().get(key) or 0) == before + 1
+
+
 def test_a_server_default_is_refused_rather_than_written_as_null():
     table = sa.Table("t", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
                      sa.Column("flag", sa.Boolean, server_default=sa.false()))
-    with pytest.raises(NotImplementedError, match="server default"):
-        first_write._columns(table)
+    with pytest.raises(NotImplementedError, match="server default or onupdate"):
+        visitor_write._columns(table)
