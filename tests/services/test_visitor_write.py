@@ -168,3 +168,16 @@ def test_a_server_default_is_refused_rather_than_written_as_null():
                      sa.Column("flag", sa.Boolean, server_default=sa.false()))
     with pytest.raises(NotImplementedError, match="server default or onupdate"):
         visitor_write._columns(table)
+
+
+@pytest.mark.postgres_only
+def test_when_the_reply_is_written_inline_the_response_shows_it(app, monkeypatch):
+    from lucine_chatbot.services import seed
+
+    seed.seed_all()
+    monkeypatch.setitem(app.config, "REDIS_URL", "")  # no queue: the reply is written by this request
+    first, _ = first_message(monkeypatch, True, text="A che ora aprite?")
+    assert first.session.ai_pending is False and [m.sender for m in first.messages] == ["USER", "BOT"]
+    follow, sql = first_message(monkeypatch, True, session_id=first.session.public_id, text="E a Natale?")
+    assert writes(sql)[0].startswith("WITH")
+    assert follow.session.ai_pending is False and [m.sender for m in follow.messages] == ["USER", "BOT"]
