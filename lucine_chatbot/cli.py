@@ -82,15 +82,25 @@ def prepare_embedded(app):
         username, password, operator_password = demo_credentials(app)
         seed_all(username, password)
         ensure_demo_operator(operator_password)
+    base = served_at()
     click.echo(
         "\n  Lucine Chatbot is ready.\n"
-        f"  Demo shop with the widget: http://127.0.0.1:5000/demo\n"
-        f"  Operator dashboard:       http://127.0.0.1:5000/dashboard/login\n"
+        f"  Demo shop with the widget: {base}/demo\n"
+        f"  Operator dashboard:       {base}/dashboard/login\n"
         f"  Admin login:    {username} / {password}\n"
         f"  Operator login: operatore / {operator_password}\n"
         f"  (kept in {Path(app.instance_path) / DEMO_CREDENTIALS_FILE})\n")
     if dispatch.mode(app) == "inline":
         dispatch.start_inline_scheduler(app, periodic_jobs(app.config))
+
+
+def served_at():
+    """Where `flask run` listens, from its own options (`--host`, `--port`, FLASK_RUN_PORT)."""
+    context = click.get_current_context(silent=True)
+    params = context.params if context is not None else {}
+    host = params.get("host") or "127.0.0.1"
+    host = "127.0.0.1" if host in ("0.0.0.0", "::", "localhost") else host
+    return f"http://{host}:{params.get('port') or 5000}"
 
 
 def demo_credentials(app):

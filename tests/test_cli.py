@@ -52,3 +52,16 @@ def test_worker_command_explains_it_needs_redis(app, runner):
         return
     result = runner.invoke(args=["worker", "--burst"])
     assert result.exit_code != 0 and "REDIS_URL" in result.output
+
+
+def test_the_ready_banner_names_where_flask_run_listens():
+    import click
+
+    from lucine_chatbot.cli import served_at
+
+    assert served_at() == "http://127.0.0.1:5000"  # no `flask run` options: its defaults
+    with click.Context(click.Command("run")) as context:
+        context.params = {"host": "0.0.0.0", "port": 8080}
+        assert served_at() == "http://127.0.0.1:8080"
+        context.params = {"host": "192.168.1.20", "port": 5001}
+        assert served_at() == "http://192.168.1.20:5001"
