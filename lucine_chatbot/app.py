@@ -1,8 +1,8 @@
 """The application factory: a table of contents of the steps that build the app."""
 import logging
 import os
-import time
 import sys
+import time
 
 import sqlalchemy as sa
 from flask import Flask

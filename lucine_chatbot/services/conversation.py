@@ -12,7 +12,7 @@ from ..errors import BadRequest, Conflict, NotFound, ValidationError
 from ..extensions import db
 from ..models import (AnalyticsEvent, ChatSession, ChatStatus, InternalNote, Message, OperatorChat, QueueEntry,
                       Sender, utcnow)
-from . import assistant, automated_texts, events, visitor_write, retention, state_machine, without_transaction
+from . import assistant, automated_texts, events, retention, state_machine, visitor_write, without_transaction
 from .assistant import text as assistant_text
 from .assistant.gate import is_human_request
 
