@@ -21,7 +21,8 @@ def without_transaction():
     snapshot anyway) and one statement is atomic by itself; without BEGIN and COMMIT/ROLLBACK each costs one
     round trip instead of three. Only on a session bound to an engine (not the tests' outer transaction)
     whose transaction holds no connection yet; otherwise the statements join the transaction as usual.
-    The pool restores the connection's mode when it is returned. Returns whether autocommit is on.
+    Returns whether autocommit is on; the caller then ends the transaction (commit) before anything else
+    uses the session, so the connection goes back to the pool, which restores its mode.
     """
     orm_session = db.session()
     bind = orm_session.get_bind()

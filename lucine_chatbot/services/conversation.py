@@ -207,7 +207,7 @@ def poll(public_id, after=None):
     """The session (with its operator) and the messages after `after`, in one indexed query, without a
     transaction when it is the request's first (services.without_transaction). Always what the database
     holds, even when this ORM session already has the row from an earlier write."""
-    without_transaction()
+    reading_alone = without_transaction()
     newer = Message.session_id == ChatSession.id
     if after is not None:
         newer = sa.and_(newer, Message.id > after)
@@ -220,6 +220,9 @@ def poll(public_id, after=None):
     queue = None
     if session.status == ChatStatus.WAITING_OPERATOR:
         queue = escalation().queue_position(session)
+    if reading_alone:  # end the read: the connection goes back to the pool, out of autocommit, at once
+        with _keeping_state():
+            db.session.commit()
     return session, [message for _, message in rows if message is not None], queue
 
 

@@ -1,5 +1,6 @@
 """Requests whose statements need no transaction (the poll's reads) skip BEGIN and ROLLBACK on PostgreSQL."""
 import pytest
+import sqlalchemy as sa
 
 from lucine_chatbot.extensions import db
 from lucine_chatbot.services import conversation, without_transaction
@@ -15,12 +16,20 @@ def autocommit(connection, statement):
 @pytest.mark.real_db
 def test_a_poll_that_asks_the_database_reads_without_a_transaction(app, client):
     session_id = client.post("/api/chat", json={"message": "Ciao"}).json["sessionId"]
-    with Statements(autocommit) as modes:
-        response = client.get(f"/api/chat/poll/{session_id}")  # after=none: never from the cache
+    used, returned = [], {}
+
+    def checked_in(dbapi_connection, _record):
+        returned[id(dbapi_connection)] = dbapi_connection.autocommit
+
+    sa.event.listen(db.engine, "checkin", checked_in)
+    try:
+        with Statements(lambda c, s: used.append(id(c.connection.dbapi_connection)) or autocommit(c, s)) as modes:
+            response = client.get(f"/api/chat/poll/{session_id}")  # after=none: never from the cache
+    finally:
+        sa.event.remove(db.engine, "checkin", checked_in)
     assert response.status_code == 200 and response.json["messages"]
     assert modes.seen and set(modes.seen) == {("SELECT", True)}
-    with db.engine.connect() as other:  # the pool gave the connection back in its usual mode
-        assert other.connection.dbapi_connection.autocommit is False
+    assert {returned.get(connection) for connection in used} == {False}  # back in the pool at once, in its usual mode
 
 
 @pytest.mark.postgres_only
