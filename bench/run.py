@@ -30,7 +30,8 @@ class Settings:
 
 
 def machine():
-    return {"load_average": [round(x, 1) for x in psutil.getloadavg()], "cpus": psutil.cpu_count(), "cpu": platform.processor() or platform.machine(),
+    return {"load_average": [round(x, 1) for x in psutil.getloadavg()], "cpus": psutil.cpu_count(),
+            "cpu": platform.processor() or platform.machine(),
             "memory_gb": round(psutil.virtual_memory().total / 2**30, 1), "python": platform.python_version()}
 
 

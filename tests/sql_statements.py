@@ -27,3 +27,27 @@ class Statements:
 
     def __exit__(self, *_exc):
         sa.event.remove(db.engine, "before_cursor_execute", self)
+
+
+def autocommit_mode(connection, statement):
+    """A `record` for Statements: (first SQL word, whether the driver ran it in autocommit mode: no BEGIN, no
+    COMMIT round trip)."""
+    return statement.split()[0], connection.connection.dbapi_connection.autocommit
+
+
+class Checkins:
+    """While active, `modes` keeps, for every connection returned to the pool, whether it was still in autocommit
+    mode (the pool must get it back in its usual mode)."""
+
+    def __init__(self):
+        self.modes = []
+
+    def __call__(self, dbapi_connection, _record):
+        self.modes.append(dbapi_connection.autocommit)
+
+    def __enter__(self):
+        sa.event.listen(db.engine, "checkin", self)
+        return self
+
+    def __exit__(self, *_exc):
+        sa.event.remove(db.engine, "checkin", self)

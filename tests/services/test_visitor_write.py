@@ -6,7 +6,7 @@ from lucine_chatbot.extensions import db
 from lucine_chatbot.models import AnalyticsEvent, ChatSession, Message
 from lucine_chatbot.services import conversation, visitor_write
 
-from ..sql_statements import Statements
+from ..sql_statements import Checkins, Statements, autocommit_mode
 
 SKIP = {"id", "public_id", "session_id", "session_public_id", "created_at", "last_activity_at",
         "status_changed_at"}
@@ -38,11 +38,6 @@ def writes(statements):
 
 
 original_applies = visitor_write.applies
-
-
-def autocommit(connection, statement):
-    """Whether the driver ran the statement in autocommit mode (no BEGIN, no COMMIT round trip)."""
-    return statement.split()[0], connection.connection.dbapi_connection.autocommit
 
 
 @pytest.mark.postgres_only
@@ -108,19 +103,19 @@ def test_inside_a_savepoint_the_orm_writes(make):
 @pytest.mark.postgres_only
 @pytest.mark.real_db
 def test_alone_in_its_transaction_the_statement_runs_in_autocommit(app):
-    with app.test_request_context(), Statements(autocommit) as modes:
+    with app.test_request_context(), Checkins() as returned, Statements(autocommit_mode) as modes:
         outcome = conversation.post_message(None, "Ciao!")
         db.session.remove()
     assert modes.seen == [("WITH", True)]
-    with db.engine.connect() as other:  # committed, and the connection went back to the pool as it came
+    assert returned.modes and set(returned.modes) == {False}  # the pool got it back in its usual mode
+    with db.engine.connect() as other:  # committed
         assert other.execute(sa.select(Message.body).where(Message.id == outcome.messages[0].id)).scalar() == "Ciao!"
-        assert other.connection.dbapi_connection.autocommit is False
 
 
 @pytest.mark.postgres_only
 @pytest.mark.real_db
 def test_after_a_query_the_statement_joins_the_open_transaction(app, make):
-    with app.test_request_context(), Statements(autocommit) as modes:
+    with app.test_request_context(), Statements(autocommit_mode) as modes:
         ended = make.chat(status="ENDED")
         db.session.commit()
         conversation.post_message(ended.public_id, "Ciao di nuovo")  # reads the ENDED chat, then a new one
