@@ -30,9 +30,6 @@ from ..extensions import db
 from ..models import AnalyticsEvent, ChatSession, Message
 from . import events, poll_cache, without_transaction
 
-_statements = {}  # (changed session columns or None for an insert, number of events) → the statement
-
-
 def applies(session, message):
     """True when the transaction holds exactly this session (new, or loaded and changed) and its new message,
     on PostgreSQL, outside a savepoint."""
@@ -105,19 +102,12 @@ def _columns(table, skip=()):
     return columns
 
 
-def _statement(changed, event_count):
-    key = (changed, event_count)
-    statement = _statements.get(key)
-    if statement is None:
-        statement = _statements[key] = _build(changed, event_count)
-    return statement
-
-
 def _bound(table, prefix, skip=()):
     return {c.key: sa.bindparam(prefix + c.key, type_=c.type) for c in _columns(table, skip)}
 
 
-def _build(changed, event_count):
+@functools.cache  # built once per process for each shape; SQLAlchemy then caches its compiled form
+def _statement(changed, event_count):
     """The statement for inserting the session (`changed` None) or updating the `changed` columns of it."""
     sessions, messages, event_table = ChatSession.__table__, Message.__table__, AnalyticsEvent.__table__
     if changed is None:
