@@ -44,10 +44,10 @@ def register_extensions(app):
     from . import models  # noqa: F401  (the models must be known before migrate binds)
 
     db.init_app(app)
-    if runs_migrations(app):
-        from flask_migrate import Migrate
+    if app.testing:  # the suite migrates its databases with flask_migrate.upgrade(); elsewhere `flask db` binds it
+        from .cli import attach_migrations
 
-        Migrate(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+        attach_migrations(app)
     jwt.init_app(app)
     limiter.init_app(app)
     cors.init_app(app, resources=security.cors_resources(app.config["CORS_ORIGINS"]))
@@ -58,13 +58,6 @@ def register_extensions(app):
     with app.app_context():
         configure_sqlite(db.engine)
         configure_pool(db.engine, app.config["DB_PING_IDLE_SECONDS"])
-
-
-def runs_migrations(app):
-    """Flask-Migrate, and with it Alembic and Mako (~11 MB per process), only where migrations can run: the
-    `flask` command line (`flask db …`, the embedded `flask run`, `seed`, the worker) and the tests. A gunicorn
-    web worker never migrates: Render runs `flask --app wsgi db upgrade` before each deploy."""
-    return os.environ.get("FLASK_RUN_FROM_CLI") == "true" or app.testing
 
 
 def configure_sqlite(engine):

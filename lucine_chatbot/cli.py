@@ -4,12 +4,49 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 
 from .extensions import db
 from .models import Role
 
 DEMO_CREDENTIALS_FILE = "demo-credentials.txt"
+MIGRATIONS_DIRECTORY = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def attach_migrations(app):
+    """Bind Flask-Migrate to the app (once), which imports Alembic and Mako: only where migrations run."""
+    if "migrate" not in app.extensions:
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(MIGRATIONS_DIRECTORY))
+    return app.extensions["migrate"]
+
+
+class MigrationsGroup(click.Group):
+    """`flask db …`: Flask-Migrate's command group, imported when it runs. Binding Flask-Migrate in create_app
+    would load Alembic and Mako (~4–8 MB) into every process the `flask` command starts, the RQ worker
+    included, which never migrates (Render runs `flask --app wsgi db upgrade` before each deploy)."""
+
+    @staticmethod
+    def _migrate_group(ctx):
+        attach_migrations(ctx.ensure_object(ScriptInfo).load_app())
+        from flask_migrate.cli import db as group
+
+        return group
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        # Flask-Migrate's own group parses the arguments and runs: its options (-d, -x) and callback included.
+        group = self._migrate_group(parent or click.get_current_context())
+        return group.make_context(info_name, args, parent=parent, **extra)
+
+    def list_commands(self, ctx):
+        return self._migrate_group(ctx).list_commands(ctx)
+
+    def get_command(self, ctx, name):
+        return self._migrate_group(ctx).get_command(ctx, name)
+
+
+migrations_group = MigrationsGroup("db", help="Perform database migrations (Flask-Migrate / Alembic).")
 
 
 @click.command("seed")
@@ -71,11 +108,12 @@ def sweep_command():
 
 def prepare_embedded(app):
     """The newcomer's first `flask run`: database migrated, content seeded, demo logins printed, sweep thread."""
-    from flask_migrate import upgrade
-
     from .jobs import dispatch
     from .jobs.schedule import periodic_jobs
     from .services.seed import seed_all
+
+    attach_migrations(app)
+    from flask_migrate import upgrade
 
     with app.app_context():
         upgrade()
@@ -124,5 +162,5 @@ def ensure_demo_operator(password):
 
 
 def init_app(app):
-    for command in (seed_command, create_operator_command, worker_command, sweep_command):
+    for command in (seed_command, create_operator_command, worker_command, sweep_command, migrations_group):
         app.cli.add_command(command)
