@@ -1,4 +1,4 @@
-"""`python -m bench run [--quick] [--write docs/performance.md] [--json out.json]`."""
+"""`python -m bench run [--quick] [--write docs/performance.md] [--json out.json] [--app-python PATH]`."""
 import argparse
 import json
 import sys
@@ -17,6 +17,9 @@ def main(argv=None):
     cmd.add_argument("--connections", type=int, help="wrk connections (default 64)")
     cmd.add_argument("--web-concurrency", type=int, help="gunicorn sync workers (default 4)")
     cmd.add_argument("--llm-latency-ms", type=int, help="stub LLM latency (default 300)")
+    cmd.add_argument("--app-python", metavar="PATH",
+                     help="interpreter for the app's processes (default: a virtualenv of requirements.txt alone, "
+                          "made once under .bench-venv/)")
     cmd.add_argument("--write", metavar="PATH", help="replace the results block of this Markdown file")
     cmd.add_argument("--json", metavar="PATH", help="also save the raw results as JSON")
     cmd.add_argument("--keep-database", action="store_true", help="keep lucine_benchrun for inspection")
@@ -24,7 +27,7 @@ def main(argv=None):
 
     settings = Settings.quick() if args.quick else Settings()
     overrides = {"seconds": args.seconds, "connections": args.connections,
-                 "web_concurrency": args.web_concurrency,
+                 "web_concurrency": args.web_concurrency, "app_python": args.app_python,
                  "llm_latency": args.llm_latency_ms / 1000 if args.llm_latency_ms is not None else None}
     settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
     results = run(settings, keep_database=args.keep_database, log=lambda text: print(f"· {text}", flush=True))

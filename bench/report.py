@@ -51,12 +51,20 @@ def cpu_ratio(row):
     return None
 
 
+def _app_python(results):
+    app = results.get("app_python") or {}
+    if app.get("requirements_only"):
+        return "the app's processes ran in a virtualenv of requirements.txt alone, as Render installs it"
+    return f"the app's processes ran with {app.get('path', 'the current interpreter')}"
+
+
 def markdown(results, command):
     s, m = results["settings"], results["machine"]
     lines = [BEGIN, "", f"Run {results['started']} on {m['cpus']} CPUs ({m['cpu']}), {m['memory_gb']} GB RAM, "
              f"Python {m['python']}, load average {m.get('load_average')} before and "
              f"{results.get('load_average_after')} after; {s['web_concurrency']} gunicorn sync workers, wrk with {s['connections']} "
-             f"connections for {s['seconds']} s per scenario, stub LLM latency {s['llm_latency'] * 1000:.0f} ms.",
+             f"connections for {s['seconds']} s per scenario, stub LLM latency {s['llm_latency'] * 1000:.0f} ms; "
+             f"{_app_python(results)}.",
              "", "```", command, "```", "", "### Targets", "", "| target | measured | |", "|---|---|---|"]
     lines += [f"| {target} | {measured} | {'✅' if ok else '❌'} |" for target, measured, ok in checks(results)]
     lines += ["", "### Web tier (wrk, closed loop)", "",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import psutil
 
-from . import scenarios, stack, wrk
+from . import appenv, scenarios, stack, wrk
 from .llm_stub import LlmStub
 
 
@@ -23,6 +23,7 @@ class Settings:
     overhead_samples: int = 40
     jobs_per_worker: int = 16    # AI throughput burst size per worker process
     worker_counts: tuple = (1, 2, 4)
+    app_python: str = ""         # the app's interpreter; "" = a virtualenv of requirements.txt only (appenv.py)
 
     @classmethod
     def quick(cls):
@@ -39,14 +40,16 @@ def run(settings, keep_database=False, log=print):
     workdir = tempfile.mkdtemp(prefix="lucine-bench-")
     results = {"settings": settings.__dict__, "machine": machine(), "workdir": workdir,
                "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    python = settings.app_python or appenv.production_python(log=log)
+    results["app_python"] = {"path": python, "requirements_only": not settings.app_python}
     with LlmStub(settings.llm_latency) as stub:
         db_url = stack.recreate_database()
         stack.flush_redis()
         env = stack.app_environment(db_url, stub.base_url, workdir, settings.web_concurrency)
         log("migrating and seeding a fresh database")
-        stack.run_flask(env, "db", "upgrade")
-        stack.run_flask(env, "seed")
-        processes = stack.Processes(workdir)
+        stack.run_flask(env, "db", "upgrade", python=python)
+        stack.run_flask(env, "seed", python=python)
+        processes = stack.Processes(workdir, python)
         monitor = stack.MemoryMonitor(processes).start()
         try:
             ceiling = _start_ceiling(processes, env)

@@ -64,9 +64,9 @@ def app_environment(database_url, llm_base_url, instance_path, web_concurrency):
     return env
 
 
-def run_flask(env, *args):
+def run_flask(env, *args, python=sys.executable):
     """`flask --app wsgi …` as the pre-deploy step runs it; raises with its output when it fails."""
-    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
+    done = subprocess.run([python, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
     if done.returncode:
         raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
@@ -74,10 +74,12 @@ def run_flask(env, *args):
 
 
 class Processes:
-    """Starts and stops the processes of one run; each gets a role for the memory report."""
+    """Starts and stops the processes of one run, with the app's interpreter; each gets a role for the memory
+    report."""
 
-    def __init__(self, log_dir):
+    def __init__(self, log_dir, python=sys.executable):
         self.log_dir = Path(log_dir)
+        self.python = python
         self.started = []  # (role, Popen)
 
     def start(self, role, argv, env):
@@ -89,12 +91,12 @@ class Processes:
 
     def gunicorn(self, role, wsgi_app, port, env):
         env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}
-        process = self.start(role, [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", wsgi_app], env)
+        process = self.start(role, [self.python, "-m", "gunicorn", "-c", "gunicorn.conf.py", wsgi_app], env)
         wait_until_serving(f"http://127.0.0.1:{port}", process)
         return process
 
     def worker(self, role, env):
-        return self.start(role, [sys.executable, "-m", "flask", "--app", "wsgi", "worker"], env)
+        return self.start(role, [self.python, "-m", "flask", "--app", "wsgi", "worker"], env)
 
     def stop(self, process, timeout=20):
         """SIGTERM (gunicorn and RQ shut down gracefully), SIGKILL after `timeout`."""

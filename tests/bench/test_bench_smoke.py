@@ -3,6 +3,7 @@ import json
 import re
 import shutil
 import threading
+from pathlib import Path
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -119,3 +120,51 @@ def test_the_widget_mix_moves_each_sessions_cursor_like_the_widget():
         afters = [after for s, after in seen if s == sid]
         assert afters[0] == start and afters == sorted(afters), afters  # never goes back
         assert afters[-1] >= 100 and set(afters) <= set(range(start, 106, 5))  # message ids only, not sources
+
+
+def test_the_apps_virtualenv_is_keyed_by_requirements_and_python_version(tmp_path):
+    from bench import appenv
+
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("Flask==3.1.3\n")
+    first = appenv.venv_dir(requirements, tmp_path, "3.11.7")
+    assert first == appenv.venv_dir(requirements, tmp_path, "3.11.7")
+    assert first != appenv.venv_dir(requirements, tmp_path, "3.12.1")
+    requirements.write_text("Flask==3.1.4\n")
+    assert first != appenv.venv_dir(requirements, tmp_path, "3.11.7")
+
+
+def test_a_finished_virtualenv_is_reused_and_a_half_made_one_is_made_again(tmp_path, monkeypatch):
+    from bench import appenv
+
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("Flask==3.1.3\n")
+    venv = appenv.venv_dir(requirements, tmp_path)
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").write_text("")
+    made = []
+    monkeypatch.setattr(appenv, "_run", made.append)
+    appenv.production_python(requirements, tmp_path, log=lambda _text: None)
+    assert [argv[1:3] for argv in made] == [["-m", "venv"], ["-m", "pip"]]  # no marker: pip never finished
+    made.clear()
+    assert appenv.production_python(requirements, tmp_path, log=lambda _text: None) == str(venv / "bin" / "python")
+    assert made == []
+
+
+def test_the_report_says_which_environment_the_app_ran_in():
+    run = results()
+    assert "requirements.txt alone" not in report.markdown(run, "cmd")
+    run["app_python"] = {"path": "/x/bin/python", "requirements_only": True}
+    assert "virtualenv of requirements.txt alone" in report.markdown(run, "cmd")
+
+
+def test_making_a_new_virtualenv_removes_the_ones_for_older_requirements(tmp_path, monkeypatch):
+    from bench import appenv
+
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("Flask==3.1.3\n")
+    (tmp_path / "venvs" / "0123456789abcdef").mkdir(parents=True)
+    monkeypatch.setattr(appenv, "_run", lambda argv: (Path(argv[-1]) / "bin").mkdir(parents=True)
+                        if argv[1:3] == ["-m", "venv"] else None)
+    python = appenv.production_python(requirements, tmp_path / "venvs", log=lambda _text: None)
+    assert [p.name for p in (tmp_path / "venvs").iterdir()] == [Path(python).parent.parent.name]
