@@ -1,4 +1,5 @@
 """gunicorn settings for the web tier: sync workers sized from the environment (docs/deploy.md, docs/performance.md)."""
+import functools
 import os
 import re
 
@@ -56,14 +57,53 @@ def redact(text):
     return SECRET_IN_PATH.sub(r"\1…", text) if text else text
 
 
+ATOM = re.compile(r"%\(([^)]+)\)s")
+# The atoms computed one by one; gunicorn's Logger.atoms builds ~70 (every header, every environ key and a
+# strftime of now) and SafeAtoms copies them all: ~70 µs of each request's ~165 µs of access logging.
+CHEAP_ATOMS = {
+    "h": lambda resp, environ, ms: environ.get("REMOTE_ADDR", "-"),
+    "r": lambda resp, environ, ms: f"{environ['REQUEST_METHOD']} {environ['RAW_URI']} {environ['SERVER_PROTOCOL']}",
+    "s": lambda resp, environ, ms: resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status,
+    "b": lambda resp, environ, ms: str(resp.sent) if getattr(resp, "sent", None) is not None else "-",
+    "M": lambda resp, environ, ms: ms,
+    "a": lambda resp, environ, ms: environ.get("HTTP_USER_AGENT", "-"),
+    "U": lambda resp, environ, ms: environ.get("PATH_INFO"),
+    "f": lambda resp, environ, ms: environ.get("HTTP_REFERER", "-"),
+}
+
+
+@functools.cache
+def format_atoms(log_format):
+    """(plain atoms, request-header atoms) the format uses, or None if it uses one gunicorn must compute."""
+    plain, headers = [], []
+    for name in ATOM.findall(log_format):
+        if name in CHEAP_ATOMS:
+            plain.append(name)
+        elif name.startswith("{") and name.endswith("}i"):
+            headers.append(name.lower())
+        else:
+            return None
+    return tuple(plain), tuple(headers)
+
+
 class RedactingLogger(Logger):
-    """gunicorn's logger with session ids and resume tokens replaced by `…` in the access log."""
+    """gunicorn's logger with session ids and resume tokens replaced by `…` in the access log, computing only
+    the atoms the access log format uses (the same values as gunicorn's, tests/test_deploy_config.py)."""
 
     def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
-        atoms["r"] = redact(atoms["r"])
-        atoms["U"] = redact(atoms["U"])
-        atoms["f"] = redact(atoms["f"])
+        wanted = format_atoms(self.cfg.access_log_format)
+        if wanted is None:
+            atoms = super().atoms(resp, req, environ, request_time)
+        else:
+            plain, header_atoms = wanted
+            ms = request_time.seconds * 1000 + request_time.microseconds // 1000
+            atoms = {name: CHEAP_ATOMS[name](resp, environ, ms) for name in plain}
+            if header_atoms:
+                headers = {f"{{{key.lower()}}}i": value for key, value in getattr(req, "headers", req)}
+                atoms.update((name, headers[name]) for name in header_atoms if name in headers)
+        for name in ("r", "U", "f"):
+            if name in atoms:
+                atoms[name] = redact(atoms[name])
         return atoms
 
 

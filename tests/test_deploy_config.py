@@ -194,14 +194,54 @@ def test_a_preloading_master_prepares_shared_state_before_forking_without_connec
     "/api/chat/poll/s3cr3t-session?after=4", "/api/chat/s3cr3t-session/rating", "/api/tickets/resume/s3cr3t-session",
 ])
 def test_access_log_never_shows_a_session_id_or_resume_token(gunicorn_conf, path):
+    from gunicorn.glogging import SafeAtoms
+
     conf = gunicorn_conf()
     logger = conf.RedactingLogger(_gunicorn_settings(conf))
     environ = {"REQUEST_METHOD": "GET", "RAW_URI": path, "SERVER_PROTOCOL": "HTTP/1.1",
                "PATH_INFO": path.split("?")[0], "REMOTE_ADDR": "10.0.0.1"}
     response = SimpleNamespace(status="200 OK", sent=10, headers=[])
     atoms = logger.atoms(response, SimpleNamespace(headers=[]), environ, timedelta(milliseconds=3))
-    assert "s3cr3t" not in atoms["r"] + atoms["U"]
+    assert "s3cr3t" not in conf.access_log_format % SafeAtoms(atoms)
     assert atoms["r"].startswith("GET /api/")
+
+
+ACCESS_CASES = [
+    ({"HTTP_USER_AGENT": 'Mozilla/5.0 "quoted"'}, [("X-FORWARDED-FOR", "203.0.113.9, 10.0.0.2")], "200 OK", 512, 3),
+    ({}, [("Host", "shop"), ("x-forwarded-for", "198.51.100.1")], "404 NOT FOUND", None, 1500),
+    ({"HTTP_REFERER": "https://shop/"}, [], 429, 0, 0),
+]
+
+
+@pytest.mark.parametrize("extra_environ, headers, status, sent, ms", ACCESS_CASES)
+def test_the_access_line_is_gunicorns_own_with_secrets_redacted(gunicorn_conf, extra_environ, headers, status, sent,
+                                                                ms):
+    from gunicorn.glogging import Logger, SafeAtoms
+
+    conf = gunicorn_conf()
+    settings = _gunicorn_settings(conf)
+    path = "/api/chat/poll/s3cr3t-session"
+    environ = {"REQUEST_METHOD": "GET", "RAW_URI": path + "?after=4", "SERVER_PROTOCOL": "HTTP/1.1",
+               "PATH_INFO": path, "QUERY_STRING": "after=4", "REMOTE_ADDR": "10.0.0.1", **extra_environ}
+    response = SimpleNamespace(status=status, sent=sent, headers=[("Content-Type", "application/json")])
+    request, took = SimpleNamespace(headers=headers), timedelta(milliseconds=ms)
+    theirs = Logger(settings).atoms(response, request, environ, took)
+    theirs["r"] = conf.redact(theirs["r"])
+    ours = conf.RedactingLogger(settings).atoms(response, request, environ, took)
+    assert conf.access_log_format % SafeAtoms(ours) == conf.access_log_format % SafeAtoms(theirs)
+    assert "s3cr3t" not in conf.access_log_format % SafeAtoms(ours)
+
+
+def test_an_access_format_with_other_atoms_gets_gunicorns_full_set(gunicorn_conf):
+    conf = gunicorn_conf()
+    settings = _gunicorn_settings(conf)
+    settings.set("access_log_format", '%(t)s "%(r)s" %({content-type}o)s')
+    environ = {"REQUEST_METHOD": "GET", "RAW_URI": "/api/tickets/resume/t0k3n", "SERVER_PROTOCOL": "HTTP/1.1",
+               "PATH_INFO": "/api/tickets/resume/t0k3n"}
+    response = SimpleNamespace(status="200 OK", sent=1, headers=[("Content-Type", "application/json")])
+    atoms = conf.RedactingLogger(settings).atoms(response, SimpleNamespace(headers=[]), environ, timedelta(0))
+    assert atoms["{content-type}o"] == "application/json" and atoms["t"].startswith("[")
+    assert "t0k3n" not in atoms["r"] + atoms["U"]
 
 
 def _gunicorn_settings(conf):
