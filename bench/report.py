@@ -69,19 +69,26 @@ def markdown(results, command):
     lines += [f"| {target} | {measured} | {'✅' if ok else '❌'} |" for target, measured, ok in checks(results)]
     lines += ["", "### Web tier (wrk, closed loop)", "",
               "Each scenario ran between two ceiling runs; its ratio is to their mean. Server CPU = CPU seconds of "
-              "the gunicorn tree and the PostgreSQL backends ÷ requests (Redis and wrk not included).", "",
+              "the gunicorn tree and the PostgreSQL backends ÷ requests (Redis and wrk not included). Served in = "
+              "the time gunicorn took from reading a request to sending its response (access log, whole ms); the "
+              "rest of the latency wrk measures is the wait in the listen queue behind the other connections.", "",
               "| scenario | req/s | ceiling req/s around it | % of ceiling | p50 ms | p95 ms | p99 ms | max ms | "
-              "errors | server CPU ms/req (of which PostgreSQL) |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
+              "errors | served in p50 / p99 ms | server CPU ms/req (of which PostgreSQL) |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in [*results.get("ceiling_runs", [results["ceiling"]]), *results.get("load", {}).values()]:
         errors = row["errors"] if not row["error_detail"] else f"{row['errors']} {row['error_detail']}"
         around = row.get("ceiling_rps")
         lines.append(f"| {row['name']} | {row['rps']:.0f} | {around or '–'} | "
                      f"{(ratio_to_ceiling(results, row) if around else 1):.0%} | {row['p50_ms']:.1f} | "
-                     f"{row['p95_ms']:.1f} | {row['p99_ms']:.1f} | {row['max_ms']:.1f} | {errors} | "
+                     f"{row['p95_ms']:.1f} | {row['p99_ms']:.1f} | {row['max_ms']:.1f} | {errors} | {_served(row)} | "
                      f"{row.get('cpu_ms_per_request', '–')} ({row.get('db_cpu_ms_per_request', '–')}) |")
     lines += _ai(results) + _memory(results) + ["", END]
     return "\n".join(lines)
+
+
+def _served(row):
+    served = row.get("server_ms")
+    return f"{served['p50']} / {served['p99']}" if served else "–"
 
 
 def _ai(results):

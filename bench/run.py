@@ -71,24 +71,29 @@ def _start_ceiling(processes, env):
     server = processes.gunicorn("ceiling", "bench.ceiling:app", port, env)
     url = f"http://127.0.0.1:{port}/ceiling"
     wrk.run("ceiling warm-up", url, wrk.get_script(["/ceiling"]), 64, WARM_UP_SECONDS)
-    return {"url": url, "meter": stack.CpuMeter(server.pid), "runs": []}
+    return {"url": url, "meter": stack.CpuMeter(server.pid), "runs": [],
+            "log": stack.AccessLog(processes.log_dir / "ceiling.log")}
 
 
 def _measure_ceiling(ceiling, settings):
     row = _measured(ceiling["meter"], lambda: wrk.run("ceiling", ceiling["url"], wrk.get_script(["/ceiling"]),
-                                                      settings.connections, settings.seconds))
+                                                      settings.connections, settings.seconds), ceiling["log"])
     ceiling["runs"].append(row)
     return row
 
 
-def _measured(meter, load):
-    """Run one wrk scenario and add the server CPU it cost per request (gunicorn tree + PostgreSQL backends)."""
+def _measured(meter, load, access_log):
+    """Run one wrk scenario and add the server CPU it cost per request (gunicorn tree + PostgreSQL backends)
+    and the time gunicorn took to serve each request (its access log)."""
+    since = access_log.offset()
     before = meter.snapshot()
     result = load()
     after = meter.snapshot()
     per_request = 1000 / max(1, result.requests)
+    served = access_log.server_ms(since)
     return {**result.as_dict(), "cpu_ms_per_request": round(stack.CpuMeter.spent(before, after) * per_request, 3),
-            "db_cpu_ms_per_request": round(stack.CpuMeter.spent(before, after, "db") * per_request, 3)}
+            "db_cpu_ms_per_request": round(stack.CpuMeter.spent(before, after, "db") * per_request, 3),
+            "server_ms": {f"p{q}": scenarios.percentile(served, q) for q in (50, 99)} if served else None}
 
 
 def _bracketed(ceiling, settings, load):
@@ -106,6 +111,7 @@ def _app(processes, env, db_url, stub, settings, results, ceiling, log):
     base = f"http://127.0.0.1:{port}"
     web = processes.gunicorn("web", "wsgi:app", port, env)
     meter = stack.CpuMeter(web.pid, db_url)
+    access_log = stack.AccessLog(processes.log_dir / "web.log")
     workers = [processes.worker("rq-worker-1", env)]
     stack.wait_for_workers(base, 1)
 
@@ -125,7 +131,8 @@ def _app(processes, env, db_url, stub, settings, results, ceiling, log):
         scenario(WARM_UP_SECONDS)  # the first seconds of a fresh process (lazy imports, caches, pool) are not
         if name != "poll":         # the steady state this measures
             _settle(env)
-        load[name] = _bracketed(ceiling, settings, lambda: _measured(meter, lambda: scenario(settings.seconds)))
+        load[name] = _bracketed(ceiling, settings,
+                                lambda: _measured(meter, lambda: scenario(settings.seconds), access_log))
         if name != "poll":
             _settle(env)
     results["load"] = load

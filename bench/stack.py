@@ -1,6 +1,7 @@
 """The real stack on 127.0.0.1: a throwaway PostgreSQL database, Redis DB 7, gunicorn, RQ workers, memory sampling."""
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -195,6 +196,27 @@ class MemoryMonitor:
 
     def by_role(self, role):
         return {key: value for key, value in self.peaks.items() if key[0] == role}
+
+
+ACCESS_MS = re.compile(r'" \d{3} \S+ (\d+)ms "')  # gunicorn.conf.py's access_log_format: … status size Nms "ua"
+
+
+class AccessLog:
+    """The server-side time of each request (the access log's `%(M)sms`), read from where a scenario began:
+    with wrk keeping every connection busy, the client's latency is mostly waiting in the listen queue, and
+    this tells how long serving took."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+
+    def offset(self):
+        return self.path.stat().st_size if self.path.exists() else 0
+
+    def server_ms(self, since):
+        with open(self.path, "rb") as handle:
+            handle.seek(since)
+            text = handle.read().decode("utf-8", "replace")
+        return sorted(int(match) for match in ACCESS_MS.findall(text))
 
 
 class CpuMeter:

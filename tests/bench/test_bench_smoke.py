@@ -168,3 +168,19 @@ def test_making_a_new_virtualenv_removes_the_ones_for_older_requirements(tmp_pat
                         if argv[1:3] == ["-m", "venv"] else None)
     python = appenv.production_python(requirements, tmp_path / "venvs", log=lambda _text: None)
     assert [p.name for p in (tmp_path / "venvs").iterdir()] == [Path(python).parent.parent.name]
+
+
+def test_the_server_time_comes_from_the_access_log_lines_written_during_the_scenario(tmp_path):
+    from bench import stack
+
+    log = tmp_path / "web.log"
+    log.write_text('- 127.0.0.1 "GET /api/health HTTP/1.1" 200 257 40ms "urllib"\n')
+    access = stack.AccessLog(log)
+    since = access.offset()
+    with open(log, "a") as handle:
+        handle.write('- 127.0.0.1 "GET /api/chat/poll/… HTTP/1.1" 200 90 1ms "-"\n'
+                     "[2026-12-02 09:03:33 +0000] [1653] [INFO] Booting worker with pid: 1654\n"
+                     '203.0.113.9 127.0.0.1 "POST /api/chat HTTP/1.1" 202 273 7ms "Mozilla \\"x\\" 5ms"\n')
+    assert access.server_ms(since) == [1, 7]
+    row = {**results()["load"]["poll"], "server_ms": {"p50": 1, "p99": 7}}
+    assert "| 1 / 7 |" in report.markdown({**results(), "load": {"poll": row}}, "cmd")
