@@ -1,17 +1,18 @@
 """The visitor widget in real Chromium, on a shop page of another origin than the backend: AI answer, YES to a
-human, operator reply, queue and take, navigation, escaped markup, ticket form, rating, keyboard, 390 px."""
+human, operator reply, queue and take, navigation, escaped markup, ticket form, rating, keyboard, 390 px, the
+429 cooldown, English and German pages."""
 import logging
 
 import pytest
 from playwright.sync_api import expect
 
 from lucine_chatbot.extensions import db
-from lucine_chatbot.models import OperatorChat
+from lucine_chatbot.models import ChatSession, KnowledgeItem, Message, OperatorChat
 from lucine_chatbot.services.seed import seed_all
 
 from .helpers import no_dialogs, operator, reread
-from .widget_shop import (Shop, login, messages, online_operator, open_chat, render_pages, send, serve_shop,
-                          stored_session_id)
+from .widget_shop import (Shop, is_chat_post, login, messages, online_operator, open_chat, render_pages, send,
+                          serve_shop, stored_session_id)
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_db]
 
@@ -25,7 +26,10 @@ FILLS_THE_SCREEN = """() => {
 
 @pytest.fixture(scope="module")
 def shop(app, live_server, shop_listener):
-    server, thread = serve_shop(shop_listener, render_pages(app, live_server))
+    pages = render_pages(app, live_server)
+    for lang in ("en", "de"):  # the snippet with data-lang: the same shop's English and German pages
+        pages.update({f"/{lang}{path}": body for path, body in render_pages(app, live_server, lang).items()})
+    server, thread = serve_shop(shop_listener, pages)
     yield Shop(origin="http://127.0.0.1:%d" % shop_listener.getsockname()[1], backend=live_server)
     server.shutdown()
     thread.join(timeout=5)
@@ -248,3 +252,53 @@ def test_on_a_390_px_phone_the_panel_fills_the_screen(page, shop, run_jobs, scre
     expect(messages(page, "BOT")).to_have_count(1)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     screenshot("widget-12-phone-answer", full_page=False, animations="disabled")
+
+
+def test_over_the_message_limit_the_text_stays_and_sending_waits_for_retry_after(page, shop, app, run_jobs,
+                                                                                monkeypatch, console_errors):
+    monkeypatch.setitem(app.config, "RATE_LIMIT_CHAT", "2/minute")
+    console_errors.allow("status of 429")  # Chromium logs the refused request itself
+    page.clock.install()  # the cooldown's timer, fast-forwarded below instead of waited for
+    page.goto(shop.url())
+    open_chat(page)
+    send(page, PRICE_QUESTION, run_jobs)
+    send(page, "A che ora aprite?", run_jobs)
+    page.locator("#lucine-chat-input").fill("E il parcheggio?")
+    with page.expect_response(is_chat_post) as refused:
+        page.locator("#lucine-chat-input").press("Enter")
+    assert refused.value.status == 429
+    seconds = int(refused.value.headers["retry-after"])  # readable cross-origin: CORS exposes it
+    expect(page.locator("#lucine-chat-input")).to_have_value("E il parcheggio?")  # never lost
+    expect(page.locator("#lucine-chat-panel")).to_contain_text(f"attendi {seconds} secondi")
+    expect(page.locator("#lucine-chat-send")).to_be_disabled()
+    expect(messages(page, "USER")).to_have_count(2)
+    posts = []
+    page.on("request", lambda request: posts.append(request) if request.method == "POST" else None)
+    page.locator("#lucine-chat-input").press("Enter")  # still cooling down: nothing is sent
+    page.wait_for_timeout(300)
+    assert posts == []
+    expect(page.locator("#lucine-chat-input")).to_have_value("E il parcheggio?")
+    page.clock.fast_forward(seconds * 1000 + 100)
+    expect(page.locator("#lucine-chat-send")).to_be_enabled()
+
+
+@pytest.mark.parametrize("lang, placeholder, subtitle, question", [
+    ("en", "Type your question…", "Virtual assistant", "How much does a ticket cost?"),
+    ("de", "Schreib deine Frage…", "Virtuelle Assistentin", "Wie viel kostet ein Ticket?"),
+])
+def test_an_english_or_german_page_gets_the_widget_and_the_conversation_in_its_language(
+        page, shop, run_jobs, lang, placeholder, subtitle, question):
+    page.goto(shop.url(f"/{lang}/demo"))
+    open_chat(page)
+    expect(page.locator("#lucine-chat-root")).to_have_attribute("lang", lang)
+    expect(page.locator("#lucine-chat-input")).to_have_attribute("placeholder", placeholder)
+    expect(page.locator("#lucine-chat-panel")).to_contain_text(subtitle)
+    send(page, question, run_jobs)
+    expect(messages(page, "BOT")).to_have_count(1)
+    reread()
+    session = db.session.query(ChatSession).filter_by(public_id=stored_session_id(page)).one()
+    assert session.language == lang
+    bot = db.session.query(Message).filter_by(session_id=session.id, sender="BOT").one()
+    answers = [answer for (answer,) in db.session.query(KnowledgeItem.answer).filter_by(language=lang)]
+    assert any(answer in bot.body for answer in answers)  # answered from the knowledge base of that language
+    expect(messages(page, "BOT").first).to_contain_text(bot.body[:40])
