@@ -30,6 +30,11 @@ def post_limited(body):
     return {"text": body.text}
 
 
+@probe.get("/own-headers")
+def show_own_headers():
+    return {"ok": True}, 200, {"Cache-Control": "max-age=60", "Server": "gunicorn/27", "X-Frame-Options": "DENY"}
+
+
 @probe.get("/item/<int:item_id>")
 def show_item(item_id):
     return jsonify(id=item_id)

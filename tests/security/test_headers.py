@@ -29,6 +29,22 @@ def test_the_server_banner_names_no_software_or_version(client):
     assert "werkzeug" not in server.lower() and "python" not in server.lower() and "/" not in server
 
 
+def test_a_header_the_view_set_is_kept_once_and_the_banner_is_always_ours(production_app):
+    headers = production_app.test_client().get("/api/probe/own-headers").headers
+    assert headers.getlist("Cache-Control") == ["max-age=60"]
+    assert headers.getlist("X-Frame-Options") == ["DENY"]
+    assert headers.getlist("Server") == ["lucine"]
+    assert headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+
+
+@pytest.mark.parametrize("method, path", [("DELETE", "/api/health"), ("GET", "/api/probe/item/99999999999999999999")])
+def test_error_responses_carry_the_headers_too(client, method, path):
+    response = client.open(path, method=method)
+    assert response.status_code in (404, 405)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
 def test_dashboard_pages_get_a_strict_csp_and_cannot_be_framed(client):
     headers = client.get("/dashboard/login").headers
     csp = headers["Content-Security-Policy"]
