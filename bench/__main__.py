@@ -15,7 +15,7 @@ def main(argv=None):
     cmd.add_argument("--quick", action="store_true", help="5 s per scenario and fewer samples")
     cmd.add_argument("--seconds", type=int, help="duration of each wrk scenario")
     cmd.add_argument("--connections", type=int, help="wrk connections (default 64)")
-    cmd.add_argument("--web-concurrency", type=int, help="gunicorn sync workers (default 4)")
+    cmd.add_argument("--web-concurrency", type=int, help="gunicorn sync workers (default 1, production's default)")
     cmd.add_argument("--llm-latency-ms", type=int, help="stub LLM latency (default 300)")
     cmd.add_argument("--app-python", metavar="PATH",
                      help="interpreter for the app's processes (default: a virtualenv of requirements.txt alone, "
