@@ -1,13 +1,15 @@
 """The visitor widget in real Chromium, on a shop page of another origin than the backend: AI answer, YES to a
 human, operator reply, queue and take, navigation, escaped markup, ticket form, rating, keyboard, 390 px, the
-429 cooldown, English and German pages."""
+429 cooldown, English and German pages, "are you still there?"."""
 import logging
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from lucine_chatbot.extensions import db
-from lucine_chatbot.models import ChatSession, KnowledgeItem, Message, OperatorChat
+from lucine_chatbot.models import ChatSession, KnowledgeItem, Message, OperatorChat, utcnow
+from lucine_chatbot.services import timeouts
 from lucine_chatbot.services.seed import seed_all
 
 from .helpers import no_dialogs, operator, reread
@@ -302,3 +304,29 @@ def test_an_english_or_german_page_gets_the_widget_and_the_conversation_in_its_l
     answers = [answer for (answer,) in db.session.query(KnowledgeItem.answer).filter_by(language=lang)]
     assert any(answer in bot.body for answer in answers)  # answered from the knowledge base of that language
     expect(messages(page, "BOT").first).to_contain_text(bot.body[:40])
+
+
+def test_a_silent_visitor_is_asked_if_still_there_and_answering_brings_the_operator_back(page, shop, api, app,
+                                                                                       run_jobs):
+    online_operator("elena", "Elena")
+    page.goto(shop.url())
+    open_chat(page)
+    send(page, "Voglio parlare con un operatore", run_jobs)
+    expect(page.locator("#lucine-chat-operator")).to_contain_text("Elena")
+    session_id = stored_session_id(page)
+    sent = api.post("/api/operators/send-message", headers=login(api, "elena"),
+                    data={"sessionId": session_id, "message": "Ti serve altro?"})
+    assert sent.status == 201, sent.text()
+    expect(messages(page, "OPERATOR").last).to_have_text("Ti serve altro?")
+
+    reread()  # the sweep the worker runs, once the visitor has been silent for WAITING_CLIENT_AFTER_SECONDS
+    silent = timedelta(seconds=app.config["WAITING_CLIENT_AFTER_SECONDS"] + 5)
+    assert timeouts.sweep(now=utcnow() + silent)["await_client"] == 1
+    expect(messages(page, "SYSTEM").last).to_have_text("Ci sei ancora? Se hai bisogno di altro, scrivi pure qui.")
+    expect(page.locator("#lucine-chat-operator")).to_contain_text("Elena")  # still her chat
+
+    send(page, "Sì, ci sono: a che ora chiudete?", run_jobs)
+    expect(messages(page, "SYSTEM").last).to_have_text("Bentornato! L'operatore è di nuovo in chat con te.")
+    reread()
+    assert db.session.query(ChatSession.status).filter_by(public_id=session_id).scalar() == "WITH_OPERATOR"
+    assert not messages(page, "BOT").count()  # the AI never answers while a human has the chat
