@@ -186,11 +186,12 @@ class SecurityHeaders:
 
 def security_headers(environ, headers, production):
     """`headers` (the app's (name, value) list) with the security headers added; see SecurityHeaders."""
-    present, mimetype = set(), ""
-    out = []
+    path = environ.get("PATH_INFO", "")
+    static = path.startswith("/static/")
+    present, mimetype, out = set(), "", []
     for name, value in headers:
         lower = name.lower()
-        if lower == "server" or (lower == "cross-origin-resource-policy" and _is_static(environ)):
+        if lower == "server" or (static and lower == "cross-origin-resource-policy"):
             continue
         if lower == "content-type":
             mimetype = value.split(";", 1)[0].strip().lower()
@@ -199,8 +200,7 @@ def security_headers(environ, headers, production):
     wanted = list(BASELINE_HEADERS)
     if production and environ.get("wsgi.url_scheme") == "https":
         wanted.append(HSTS)
-    path = environ.get("PATH_INFO", "")
-    if _is_static(environ):
+    if static:
         wanted.append(("Cross-Origin-Resource-Policy", "cross-origin"))  # the shop loads the widget from us
     elif mimetype == "text/html":
         wanted.extend(PAGE_HEADERS)
@@ -209,10 +209,6 @@ def security_headers(environ, headers, production):
     out.extend((name, value) for name, value in wanted if name.lower() not in present)
     out.append(("Server", "lucine"))
     return out
-
-
-def _is_static(environ):
-    return environ.get("PATH_INFO", "").startswith("/static/")
 
 
 def init_app(app):

@@ -30,6 +30,7 @@ from ..extensions import db
 from ..models import AnalyticsEvent, ChatSession, Message
 from . import events, poll_cache, without_transaction
 
+
 def applies(session, message):
     """True when the transaction holds exactly this session (new, or loaded and changed) and its new message,
     on PostgreSQL, outside a savepoint."""
