@@ -6,11 +6,15 @@ from dataclasses import dataclass
 
 import psutil
 
-from . import appenv, scenarios, stack, wrk
+from . import appenv, paced, scenarios, stack, wrk
 from .llm_stub import LlmStub
 
 
 WARM_UP_SECONDS = 2  # each app scenario first runs this long, unmeasured
+# Open-loop arrival rates, as fractions of the ceiling's req/s: each scenario at the rate its throughput target
+# asks for (issue 10: poll ≥ 35 %, a new visitor's message ≥ 10 %); the mix has no target of its own and runs at
+# the lowest rate the targets ask of any request.
+PACED_RATES = {"poll": 0.35, "new_visitor": 0.10, "mixed": 0.10}
 
 
 @dataclass(frozen=True)
@@ -122,7 +126,9 @@ def _app(processes, env, db_url, stub, settings, results, ceiling, log):
     cursors = scenarios.last_message_ids(base, [sid for sid, _ in sessions])
     stub.latency = settings.llm_latency
 
-    load = {}
+    load, at_rate = {}, {}
+    sources = {"poll": lambda: scenarios.poll_source(cursors), "new_visitor": scenarios.new_visitor_source,
+               "mixed": lambda: scenarios.mixed_source(cursors)}
     runs = {"poll": lambda seconds: scenarios.run_poll(base, cursors, settings.connections, seconds),
             "new_visitor": lambda seconds: scenarios.run_new_visitor(base, settings.connections, seconds),
             "mixed": lambda seconds: scenarios.run_mixed(base, cursors, settings.connections, seconds)}
@@ -135,7 +141,15 @@ def _app(processes, env, db_url, stub, settings, results, ceiling, log):
                                 lambda: _measured(meter, lambda: scenario(settings.seconds), access_log))
         if name != "poll":
             _settle(env)
-    results["load"] = load
+        rate = PACED_RATES[name] * load[name]["ceiling_rps"]
+        log(f"{name}: open loop, {rate:.0f} arrivals/s")
+        at_rate[name] = _measured(meter, lambda: paced.run(load[name]["name"], base + "/api/chat", sources[name](),
+                                                           rate, settings.connections, settings.seconds),
+                                  access_log)
+        at_rate[name]["fraction_of_ceiling"] = PACED_RATES[name]
+        if name != "poll":
+            _settle(env)
+    results["load"], results["at_rate"] = load, at_rate
     runs = sorted(ceiling["runs"], key=lambda row: row["rps"])
     results["ceiling"], results["ceiling_runs"] = runs[len(runs) // 2], ceiling["runs"]
 

@@ -1,5 +1,7 @@
 """The widget's traffic: polls, first messages, follow-ups, escalations (wrk), and the AI pipeline (Python)."""
 import json
+import random
+import re
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -66,28 +68,90 @@ def last_message_ids(base_url, session_ids):
 
 def run_poll(base_url, cursors, connections, seconds):
     """The steady state of an open widget: a poll with the newest id it has (usually nothing new)."""
-    paths = [f"/api/chat/poll/{sid}?after={last}" for sid, last in cursors.items()]
-    return wrk.run("poll", base_url + "/api/chat/poll", wrk.get_script(paths), connections, seconds)
+    return wrk.run("poll", base_url + "/api/chat/poll", wrk.get_script(_poll_paths(cursors)), connections, seconds)
+
+
+def _poll_paths(cursors):
+    return [f"/api/chat/poll/{sid}?after={last}" for sid, last in cursors.items()]
 
 
 def run_new_visitor(base_url, connections, seconds):
     """A first message: session created, USER message stored, AI job enqueued, 202."""
-    options = [("POST", "/api/chat", _body(q)) for q in QUESTIONS]
-    return wrk.run("new visitor message", base_url + "/api/chat", wrk.mixed_script([(1, options)]),
+    return wrk.run("new visitor message", base_url + "/api/chat", wrk.mixed_script([(1, _new_visitor_requests())]),
                    connections, seconds)
 
 
-def run_mixed(base_url, cursors, connections, seconds):
+def _mix_categories(cursors):
     sessions = list(cursors)
-    categories = [
-        (MIX["poll"], None),  # the open widgets' polls, each with its own moving cursor (wrk.widget_script)
+    return [
+        (MIX["poll"], None),  # the open widgets' polls, each with its own moving cursor
         (MIX["follow_up"], [("POST", "/api/chat", _body(QUESTIONS[i % len(QUESTIONS)], sid))
                             for i, sid in enumerate(sessions)]),
-        (MIX["new_visitor"], [("POST", "/api/chat", _body(q)) for q in QUESTIONS]),
+        (MIX["new_visitor"], _new_visitor_requests()),
         (MIX["escalation"], [("POST", "/api/chat", _body(ESCALATION))]),
     ]
-    return wrk.run("widget mix", base_url + "/api/chat", wrk.widget_script(cursors, categories), connections,
-                   seconds)
+
+
+def _new_visitor_requests():
+    return [("POST", "/api/chat", _body(q)) for q in QUESTIONS]
+
+
+def run_mixed(base_url, cursors, connections, seconds):
+    return wrk.run("widget mix", base_url + "/api/chat", wrk.widget_script(cursors, _mix_categories(cursors)),
+                   connections, seconds)
+
+
+# The same traffic for the open-loop generator (paced.py), which asks a source for each request.
+
+class RoundRobin:
+    def __init__(self, requests):
+        self.requests, self.i = requests, 0
+
+    def next(self):
+        self.i += 1
+        return self.requests[self.i % len(self.requests)]
+
+    def seen(self, path, status, body):
+        pass
+
+
+class WidgetMix:
+    """The widget mix of `run_mixed`, cursors included: the Python twin of `wrk.widget_script`."""
+    SESSION = re.compile(rb'"sessionId":"([^"]+)"')
+    MESSAGE_ID = re.compile(rb'\{"id":(\d+),"sender"')
+
+    def __init__(self, cursors, categories, seed=2):
+        self.cursors = dict(cursors)
+        self.sessions = list(self.cursors)
+        self.categories = categories
+        self.rng = random.Random(seed)
+
+    def next(self):
+        weights = [weight for weight, _options in self.categories]
+        _weight, options = self.rng.choices(self.categories, weights)[0]
+        if options is None:
+            sid = self.rng.choice(self.sessions)
+            return "GET", f"/api/chat/poll/{sid}?after={self.cursors[sid]}", None
+        return self.rng.choice(options)
+
+    def seen(self, path, status, body):
+        match = self.SESSION.search(body)
+        sid = match and match.group(1).decode()
+        if sid in self.cursors:
+            newest = max((int(n) for n in self.MESSAGE_ID.findall(body)), default=0)
+            self.cursors[sid] = max(self.cursors[sid], newest)
+
+
+def poll_source(cursors):
+    return RoundRobin([("GET", path, None) for path in _poll_paths(cursors)])
+
+
+def new_visitor_source():
+    return RoundRobin(_new_visitor_requests())
+
+
+def mixed_source(cursors):
+    return WidgetMix(cursors, _mix_categories(cursors))
 
 
 def clear_ai_queue(redis_url):

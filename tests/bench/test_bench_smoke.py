@@ -184,3 +184,109 @@ def test_the_server_time_comes_from_the_access_log_lines_written_during_the_scen
     assert access.server_ms(since) == [1, 7]
     row = {**results()["load"]["poll"], "server_ms": {"p50": 1, "p99": 7}}
     assert "| 1 / 7 |" in report.markdown({**results(), "load": {"poll": row}}, "cmd")
+
+
+class _Slow(BaseHTTPRequestHandler):
+    """HTTP/1.0: one request per connection, closed after the answer, like gunicorn's sync workers."""
+    delay = 0.0
+    status = 200
+
+    def do_GET(self):  # noqa: N802
+        import time
+
+        time.sleep(self.delay)
+        body = json.dumps({"path": self.path}).encode()
+        self.send_response(self.status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args):
+        pass
+
+
+def _serve(handler, threaded=True):
+    from http.server import HTTPServer
+
+    server = (ThreadingHTTPServer if threaded else HTTPServer)(("127.0.0.1", 0), handler)
+    server.request_queue_size = 128
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def test_open_loop_load_sends_the_rate_asked_for_whatever_the_server_does():
+    from bench import paced, scenarios
+
+    server, url = _serve(_Slow)
+    try:
+        result = paced.run("x", url + "/", scenarios.RoundRobin([("GET", "/a", None), ("GET", "/b", None)]),
+                           rate=150, connections=8, seconds=1.5)
+    finally:
+        server.shutdown()
+    assert result.errors == 0 and 150 <= result.requests <= 300  # Poisson: 225 ± 3σ
+    assert result.p50_ms < 50 and result.client_cpu_ms_per_request > 0
+
+
+def test_open_loop_latency_counts_from_arrival_so_queueing_is_not_hidden():
+    """One request at a time, 40 ms each: 25/s at most. Arrivals at 50/s queue up; a closed loop would report
+    ~40 ms per request, the visitors meet far more (coordinated omission)."""
+    from bench import paced, scenarios
+
+    handler = type("Slower", (_Slow,), {"delay": 0.04})
+    server, url = _serve(handler, threaded=False)
+    try:
+        result = paced.run("x", url + "/", scenarios.RoundRobin([("GET", "/", None)]), rate=50, connections=16,
+                           seconds=1.5, timeout_s=10)
+    finally:
+        server.shutdown()
+    assert result.errors == 0
+    assert result.rps < 40 and result.p99_ms > 400 and result.send_lag_p99_ms > 100
+
+
+def test_open_loop_load_counts_error_statuses_and_refused_connections():
+    from bench import paced, scenarios, stack
+
+    handler = type("Failing", (_Slow,), {"status": 503})
+    server, url = _serve(handler)
+    try:
+        failing = paced.run("x", url + "/", scenarios.RoundRobin([("GET", "/", None)]), 100, 4, 0.5)
+    finally:
+        server.shutdown()
+    assert failing.requests > 0 and failing.error_detail == {"status": failing.requests}
+    refused = paced.run("x", f"http://127.0.0.1:{stack.free_port()}/", scenarios.RoundRobin([("GET", "/", None)]),
+                        100, 4, 0.5)
+    assert refused.requests == 0 and refused.error_detail.get("connect", 0) > 0
+    with pytest.raises(ValueError, match="loopback"):
+        paced.run("x", "http://10.0.0.1/", scenarios.RoundRobin([("GET", "/", None)]), 10, 1, 1)
+
+
+def test_the_open_loop_widget_mix_moves_cursors_like_the_wrk_script():
+    from bench import scenarios
+
+    mix = scenarios.mixed_source({"aaa": 90, "bbb": 7})
+    kinds = [mix.next() for _ in range(2000)]
+    polls = [path for method, path, _body in kinds if method == "GET"]
+    assert 0.84 < len(polls) / len(kinds) < 0.92  # MIX: 88 % polls
+    assert {json.loads(body).get("sessionId") for m, _p, body in kinds if m == "POST"} >= {"aaa", "bbb", None}
+    mix.seen("/api/chat/poll/aaa?after=90", 200,
+             b'{"sessionId":"aaa","messages":[{"id":95,"sender":"BOT","metadata":{"sources":[{"id":99999}]}}]}')
+    mix.seen("/api/chat", 202, b'{"sessionId":"zzz","messages":[{"id":500,"sender":"USER"}]}')  # not one of ours
+    mix.seen("/api/chat/poll/bbb?after=7", 200, b'{"sessionId":"bbb","messages":[]}')
+    assert mix.cursors == {"aaa": 95, "bbb": 7}
+    assert any(path == "/api/chat/poll/aaa?after=95" for method, path, _b in (mix.next() for _ in range(500)))
+
+
+def test_the_latency_targets_use_the_open_loop_run_when_there_is_one():
+    run = results(p99=400.0)  # saturated, closed loop: 64 ÷ throughput, whatever the app does
+    paced_row = {"name": "poll", "connections": 64, "offered_rps": 700.0, "fraction_of_ceiling": 0.35,
+                 "rps": 699.0, "errors": 0, "error_detail": {}, "p50_ms": 3.0, "p95_ms": 9.0, "p99_ms": 20.0,
+                 "max_ms": 40.0, "send_lag_p99_ms": 2.0, "client_cpu_ms_per_request": 0.3}
+    run["at_rate"] = {"poll": paced_row, "new_visitor": {**paced_row, "name": "new visitor message",
+                                                         "fraction_of_ceiling": 0.10}}
+    assert all(ok for _target, _measured, ok in report.checks(run))
+    assert "Web tier at a set arrival rate" in report.markdown(run, "cmd")
+    run["at_rate"]["new_visitor"] = {**run["at_rate"]["new_visitor"], "p99_ms": 180.0, "errors": 2,
+                                     "error_detail": {"timeout": 2}}
+    missed = [target for target, _measured, ok in report.checks(run) if not ok]
+    assert missed == ["new visitor message: p99 ≤ 100 ms at 64 connections, arrivals at 10% of the ceiling's "
+                      "req/s (open loop)", "new visitor message: zero errors"]
