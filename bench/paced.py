@@ -2,13 +2,14 @@
 
 wrk keeps every connection busy (closed loop): the next request waits for the previous answer, so at saturation
 its latency is the listen queue, 64 ÷ throughput by Little's law, whatever the app does. Visitors do not wait for
-each other: they arrive on their own. Here arrivals are a Poisson process at `rate` per second, each served by
-one of `connections` connections; when all of them are busy an arrival waits for one, and its latency counts from
-the moment it arrived (no coordinated omission, as in wrk2). wrk's `delay()` cannot do this against sync workers:
-it opens the next connection before the delay, and a sync worker blocks on that silent connection.
+each other: they arrive on their own. Here arrivals are a Poisson process at `rate` per second, split over
+`connections` connections (each its own Poisson process at rate ÷ connections, as wrk2 gives each connection its
+share); an arrival whose connection is still busy waits for it, and its latency counts from the moment it
+arrived (no coordinated omission). wrk's `delay()` cannot do this against sync workers: it opens the next
+connection before the delay, and a sync worker blocks on that silent connection.
 
-Python's asyncio costs ~0.1 ms of CPU per request (connect, write, read to EOF): a few percent of a core at the
-rates this is run at, which the report states.
+The generator's own CPU (asyncio on uvloop: connect, write, read to EOF, close) is 0.3–0.5 ms per request on a
+quiet 2-core box and up to ~1.5 ms on a busy one; the report prints it beside the server's.
 """
 import asyncio
 import random
@@ -17,30 +18,15 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from .scenarios import percentile
+from .wrk import LoadResult
 
 
 @dataclass
-class PacedResult:
-    name: str
-    connections: int
-    offered_rps: float      # the arrival rate asked for
-    requests: int           # answered (any status)
-    seconds: float
-    errors: int
-    error_detail: dict
-    p50_ms: float           # from arrival to the last byte of the answer
-    p95_ms: float
-    p99_ms: float
-    max_ms: float
-    send_lag_p99_ms: float  # arrival → first byte sent: waiting for a free connection, or a late generator
+class PacedResult(LoadResult):
+    """`requests` are those answered (any status); latencies run from arrival to the answer's last byte."""
+    offered_rps: float          # the arrival rate asked for
+    send_lag_p99_ms: float      # arrival → first byte sent: waiting for its connection, or a late generator
     client_cpu_ms_per_request: float
-
-    @property
-    def rps(self):
-        return self.requests / self.seconds if self.seconds else 0.0
-
-    def as_dict(self):
-        return {**self.__dict__, "rps": round(self.rps, 1)}
 
 
 def raw_request(host, port, method, path, body=None):
@@ -88,10 +74,11 @@ def run(name, url, source, rate, connections=64, seconds=10, timeout_s=5, seed=1
     latencies, lags, errors, elapsed = outcome
     answered = len(latencies)
     detail = {kind: count for kind, count in errors.items() if count}
+    p50, p95, p99 = (round(percentile(latencies, q), 1) for q in (50, 95, 99))
     return PacedResult(
-        name, connections, rate, answered, elapsed, sum(detail.values()), detail,
-        *(round(percentile(latencies, q), 1) for q in (50, 95, 99)), round(max(latencies, default=0.0), 1),
-        round(percentile(lags, 99), 1), round(cpu * 1000 / max(1, answered + sum(detail.values())), 3))
+        name, connections, answered, elapsed, sum(detail.values()), detail, p50, p95, p99,
+        round(max(latencies, default=0.0), 1), offered_rps=rate, send_lag_p99_ms=round(percentile(lags, 99), 1),
+        client_cpu_ms_per_request=round(cpu * 1000 / max(1, answered + sum(detail.values())), 3))
 
 
 async def _drive(host, port, source, rate, connections, seconds, timeout_s, rng):
@@ -117,7 +104,10 @@ async def _drive(host, port, source, rate, connections, seconds, timeout_s, rng)
             except TimeoutError:
                 errors["timeout"] += 1
                 continue
-            except OSError:
+            except ReadError:
+                errors["read"] += 1
+                continue
+            except OSError:  # refused, reset before it was accepted
                 errors["connect"] += 1
                 continue
             status, payload = split_response(data)
@@ -131,6 +121,10 @@ async def _drive(host, port, source, rate, connections, seconds, timeout_s, rng)
 
     await asyncio.gather(*(connection(start) for _ in range(connections)))
     return latencies, lags, errors, loop.time() - start
+
+
+class ReadError(OSError):
+    """The connection broke after it was made (reset mid-answer)."""
 
 
 class _Exchange(asyncio.Protocol):
@@ -147,18 +141,18 @@ class _Exchange(asyncio.Protocol):
 
     def connection_lost(self, exc):
         if not self.done.done():
-            self.done.set_exception(exc) if exc else self.done.set_result(bytes(self.data))
+            self.done.set_exception(ReadError(exc)) if exc else self.done.set_result(bytes(self.data))
 
 
 async def _exchange(loop, host, port, request, timeout_s):
-    """(asyncio.wait_for would cost a task per request: a timer on the future is enough.)"""
+    """The whole exchange, connect included, within `timeout_s` (asyncio.timeout: a timer that cancels this
+    task, where asyncio.wait_for would start a task per request)."""
     done = loop.create_future()
-    timer = loop.call_later(timeout_s, lambda: done.done() or done.set_exception(TimeoutError()))
     transport = None
     try:
-        transport, _protocol = await loop.create_connection(lambda: _Exchange(request, done), host, port)
-        return await done
+        async with asyncio.timeout(timeout_s):
+            transport, _protocol = await loop.create_connection(lambda: _Exchange(request, done), host, port)
+            return await done
     finally:
-        timer.cancel()
         if transport is not None:
             transport.close()

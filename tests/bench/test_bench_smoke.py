@@ -260,6 +260,21 @@ def test_open_loop_load_counts_error_statuses_and_refused_connections():
         paced.run("x", "http://10.0.0.1/", scenarios.RoundRobin([("GET", "/", None)]), 10, 1, 1)
 
 
+def test_open_loop_load_times_out_a_server_that_never_answers():
+    import socket
+
+    from bench import paced, scenarios
+
+    silent = socket.create_server(("127.0.0.1", 0), backlog=64)  # the kernel accepts; nobody reads or answers
+    try:
+        result = paced.run("x", f"http://127.0.0.1:{silent.getsockname()[1]}/",
+                           scenarios.RoundRobin([("GET", "/", None)]), rate=20, connections=4, seconds=0.5,
+                           timeout_s=0.3)
+    finally:
+        silent.close()
+    assert result.requests == 0 and result.error_detail.get("timeout", 0) > 0
+
+
 def test_the_open_loop_widget_mix_moves_cursors_like_the_wrk_script():
     from bench import scenarios
 
