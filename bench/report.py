@@ -60,6 +60,14 @@ def cpu_ratio(row):
     return None
 
 
+def _probe(results):
+    before, after = results["machine"].get("cpu_probe_ms"), results.get("cpu_probe_ms_after")
+    if before is None:
+        return ""
+    return (f" a 2-million-step Python loop took {before} ms before and {after} ms after (best of 3; the box's "
+            "speed of the moment);")
+
+
 def _app_python(results):
     app = results.get("app_python") or {}
     if app.get("requirements_only"):
@@ -71,7 +79,7 @@ def markdown(results, command):
     s, m = results["settings"], results["machine"]
     lines = [BEGIN, "", f"Run {results['started']} on {m['cpus']} CPUs ({m['cpu']}), {m['memory_gb']} GB RAM, "
              f"Python {m['python']}, load average {m.get('load_average')} before and "
-             f"{results.get('load_average_after')} after; {s['web_concurrency']} gunicorn sync workers, wrk with {s['connections']} "
+             f"{results.get('load_average_after')} after;{_probe(results)} {s['web_concurrency']} gunicorn sync workers, wrk with {s['connections']} "
              f"connections for {s['seconds']} s per scenario, stub LLM latency {s['llm_latency'] * 1000:.0f} ms; "
              f"{_app_python(results)}.",
              "", "```", command, "```", "", "### Targets", "", "| target | measured | |", "|---|---|---|"]

@@ -34,8 +34,23 @@ class Settings:
         return cls(seconds=5, sessions=100, overhead_samples=20, jobs_per_worker=10)
 
 
+def cpu_probe_ms(steps=2_000_000, tries=3):
+    """How fast this core runs Python right now: the best of `tries` timings of a fixed loop, in ms. A shared
+    box's speed moves (the reference box ran the same code ~2× slower at noon than at its best of the morning on
+    2026-12-02), so a run's absolute figures compare only with another's at a similar probe."""
+    best = float("inf")
+    for _ in range(tries):
+        started = time.perf_counter()
+        total = 0
+        for i in range(steps):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000)
+
+
 def machine():
-    return {"load_average": [round(x, 1) for x in psutil.getloadavg()], "cpus": psutil.cpu_count(),
+    return {"load_average": [round(x, 1) for x in psutil.getloadavg()], "cpu_probe_ms": cpu_probe_ms(),
+            "cpus": psutil.cpu_count(),
             "cpu": platform.processor() or platform.machine(),
             "memory_gb": round(psutil.virtual_memory().total / 2**30, 1), "python": platform.python_version()}
 
@@ -65,6 +80,7 @@ def run(settings, keep_database=False, log=print):
                 stack.drop_database()
         results["memory"] = memory_report(monitor)
     results["load_average_after"] = [round(x, 1) for x in psutil.getloadavg()]
+    results["cpu_probe_ms_after"] = cpu_probe_ms()
     return results
 
 

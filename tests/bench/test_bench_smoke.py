@@ -305,3 +305,13 @@ def test_the_latency_targets_use_the_open_loop_run_when_there_is_one():
     missed = [target for target, _measured, ok in report.checks(run) if not ok]
     assert missed == ["new visitor message: p99 ≤ 100 ms at 64 connections, arrivals at 10% of the ceiling's "
                       "req/s (open loop)", "new visitor message: zero errors"]
+
+
+def test_the_report_header_says_how_fast_the_box_ran_python_before_and_after():
+    from bench import run as bench_run
+
+    assert bench_run.cpu_probe_ms(steps=10_000, tries=1) >= 0
+    results_ = results()
+    assert "Python loop" not in report.markdown(results_, "cmd")  # older JSON: no probe, no claim
+    results_["machine"]["cpu_probe_ms"], results_["cpu_probe_ms_after"] = 80, 95
+    assert "a 2-million-step Python loop took 80 ms before and 95 ms after" in report.markdown(results_, "cmd")
