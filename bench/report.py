@@ -109,9 +109,11 @@ def _at_rate(results):
         return []
     lines = ["", "### Web tier at a set arrival rate (open loop)", "",
              "Visitors arrive on their own: a Poisson process at a fixed rate (a fraction of the ceiling's req/s in "
-             "this run), served over at most that many connections; an arrival that finds its connection busy "
-             "waits, and its latency counts from the moment it arrived (`bench/paced.py`, no coordinated omission). "
-             "Waited = arrival to the request being sent. Client CPU = the generator's own (Python, uvloop).", "",
+             f"this run) over {next(iter(rows.values()))['connections']} connections; an arrival that finds its "
+             "connection busy waits, and its latency counts from the moment it arrived (`bench/paced.py`, no "
+             "coordinated omission). Waited = arrival to the request being sent. Server CPU as above (it includes "
+             "the PostgreSQL work of the RQ worker, which weighs more at a lower rate); client CPU = the "
+             "generator's own (Python, uvloop).", "",
              "| scenario | arrivals/s (of the ceiling) | answered/s | p50 ms | p95 ms | p99 ms | max ms | errors | "
              "waited p99 ms | served in p50 / p99 ms | server CPU ms/req | client CPU ms/req |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
