@@ -1,11 +1,21 @@
-"""`python -m bench run [--quick] [--write docs/performance.md] [--json out.json] [--app-python PATH]`."""
+"""`python -m bench run [--quick] [--write docs/performance.md] [--json out.json] [--app-python PATH]
+[--only poll,new_visitor,mixed] [--skip-ai]`."""
 import argparse
 import json
 import sys
 from dataclasses import replace
 
 from . import report
-from .run import Settings, run
+from .run import SCENARIOS, Settings, run
+
+
+def _scenarios(text):
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = sorted(set(names) - set(SCENARIOS))
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(f"choose from {', '.join(SCENARIOS)}"
+                                         + (f"; not {', '.join(unknown)}" if unknown else ""))
+    return names
 
 
 def main(argv=None):
@@ -20,14 +30,21 @@ def main(argv=None):
     cmd.add_argument("--app-python", metavar="PATH",
                      help="interpreter for the app's processes (default: a virtualenv of requirements.txt alone, "
                           "made once under .bench-venv/)")
+    cmd.add_argument("--only", metavar="NAMES", type=_scenarios,
+                     help="comma-separated web scenarios to run (poll, new_visitor, mixed), e.g. while working on "
+                          "one path; the report then checks only what ran")
+    cmd.add_argument("--skip-ai", action="store_true", help="skip the AI overhead and throughput phases")
     cmd.add_argument("--write", metavar="PATH", help="replace the results block of this Markdown file")
     cmd.add_argument("--json", metavar="PATH", help="also save the raw results as JSON")
     cmd.add_argument("--keep-database", action="store_true", help="keep lucine_benchrun for inspection")
     args = parser.parse_args(argv)
+    if args.write and (args.only or args.skip_ai):
+        parser.error("--write replaces the published results: it needs a whole run (no --only, no --skip-ai)")
 
     settings = Settings.quick() if args.quick else Settings()
     overrides = {"seconds": args.seconds, "connections": args.connections,
                  "web_concurrency": args.web_concurrency, "app_python": args.app_python,
+                 "scenarios": args.only, "ai": False if args.skip_ai else None,
                  "llm_latency": args.llm_latency_ms / 1000 if args.llm_latency_ms is not None else None}
     settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
     results = run(settings, keep_database=args.keep_database, log=lambda text: print(f"· {text}", flush=True))

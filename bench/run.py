@@ -15,6 +15,7 @@ WARM_UP_SECONDS = 2  # each app scenario first runs this long, unmeasured
 # asks for (issue 10: poll ≥ 35 %, a new visitor's message ≥ 10 %); the mix has no target of its own and runs at
 # the lowest rate the targets ask of any request.
 PACED_RATES = {"poll": 0.35, "new_visitor": 0.10, "mixed": 0.10}
+SCENARIOS = tuple(PACED_RATES)
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class Settings:
     overhead_samples: int = 40
     jobs_per_worker: int = 16    # AI throughput burst size per worker process
     worker_counts: tuple = (1, 2, 4)
+    scenarios: tuple = SCENARIOS  # which web scenarios run (`--only`); all of them for a report
+    ai: bool = True              # the AI overhead and throughput phases (`--skip-ai`)
     app_python: str = ""         # the app's interpreter; "" = a virtualenv of requirements.txt only (appenv.py)
 
     @classmethod
@@ -149,6 +152,8 @@ def _app(processes, env, db_url, stub, settings, results, ceiling, log):
             "new_visitor": lambda seconds: scenarios.run_new_visitor(base, settings.connections, seconds),
             "mixed": lambda seconds: scenarios.run_mixed(base, cursors, settings.connections, seconds)}
     for name, scenario in runs.items():
+        if name not in settings.scenarios:
+            continue
         log(f"{name}: {WARM_UP_SECONDS} s warm-up, then measured")
         scenario(WARM_UP_SECONDS)  # the first seconds of a fresh process (lazy imports, caches, pool) are not
         if name != "poll":         # the steady state this measures
@@ -168,7 +173,11 @@ def _app(processes, env, db_url, stub, settings, results, ceiling, log):
     results["load"], results["at_rate"] = load, at_rate
     runs = sorted(ceiling["runs"], key=lambda row: row["rps"])
     results["ceiling"], results["ceiling_runs"] = runs[len(runs) // 2], ceiling["runs"]
+    if settings.ai:
+        _ai_phases(processes, env, base, db_url, settings, results, workers, log)
 
+
+def _ai_phases(processes, env, base, db_url, settings, results, workers, log):
     log("AI reply overhead (1 worker, one visitor at a time)")
     results["ai_overhead"] = scenarios.ai_overhead(base, db_url, settings.llm_latency, settings.overhead_samples)
     results["ai_throughput"] = []

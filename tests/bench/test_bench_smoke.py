@@ -315,3 +315,15 @@ def test_the_report_header_says_how_fast_the_box_ran_python_before_and_after():
     assert "Python loop" not in report.markdown(results_, "cmd")  # older JSON: no probe, no claim
     results_["machine"]["cpu_probe_ms"], results_["cpu_probe_ms_after"] = 80, 95
     assert "a 2-million-step Python loop took 80 ms before and 95 ms after" in report.markdown(results_, "cmd")
+
+
+def test_a_partial_run_is_chosen_by_name_and_never_written_as_the_published_results(capsys):
+    from bench import __main__ as cli
+
+    assert cli._scenarios("new_visitor, mixed") == ("new_visitor", "mixed")
+    for bad in ("", "poll,bogus"):
+        with pytest.raises(Exception, match="choose from poll, new_visitor, mixed"):
+            cli._scenarios(bad)
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--only", "poll", "--write", "docs/performance.md"])
+    assert "needs a whole run" in capsys.readouterr().err
