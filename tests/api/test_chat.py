@@ -6,6 +6,7 @@ from lucine_chatbot.models import AnalyticsEvent, ChatSession, Message, Operator
 
 from ..assistant_helpers import kb, say  # noqa: F401  (fixture)
 from ..conftest import TEST_REDIS_URL
+from ..rate_windows import whole_window_ahead
 
 
 def test_first_message_creates_a_session_and_gets_a_grounded_reply(client, run_jobs, kb):
@@ -143,6 +144,7 @@ def test_poll_of_an_unknown_session_is_404(client):
 def test_the_poll_has_its_own_rate_limit_per_session(app, client, make):
     chat, other = make.chat(), make.chat()
     limit = int(app.config["RATE_LIMIT_POLL"].split("/")[0])
+    whole_window_ahead(app, "RATE_LIMIT_POLL")
     statuses = [client.get(f"/api/chat/poll/{chat.public_id}").status_code for _ in range(limit + 1)]
     assert statuses[-1] == 429 and set(statuses[:-1]) == {200}
     assert client.get(f"/api/chat/poll/{other.public_id}").status_code == 200
@@ -150,6 +152,7 @@ def test_the_poll_has_its_own_rate_limit_per_session(app, client, make):
 
 def test_visitor_messages_are_rate_limited_per_ip(app, client):
     limit = int(app.config["RATE_LIMIT_CHAT"].split("/")[0])
+    whole_window_ahead(app, "RATE_LIMIT_CHAT")
     statuses = [client.post("/api/chat", json={"message": ""}).status_code for _ in range(limit + 1)]
     assert statuses[-1] == 429
     assert client.post("/api/chat", json={"message": ""}, environ_base={"REMOTE_ADDR": "10.1.1.1"}).status_code == 400

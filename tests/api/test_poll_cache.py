@@ -11,6 +11,7 @@ from lucine_chatbot.services import operator_chats, poll_cache, state_machine, v
 
 from ..assistant_helpers import kb  # noqa: F401  (fixture)
 from ..sql_statements import Statements
+from ..rate_windows import whole_window_ahead
 
 
 def poll(client, session_id, after):
@@ -161,6 +162,7 @@ def test_the_poll_carries_its_rate_limit_headers_and_a_json_429(app, client, mak
     session = make.chat()
     db.session.commit()
     limit = int(app.config["RATE_LIMIT_POLL"].split("/")[0])
+    whole_window_ahead(app, "RATE_LIMIT_POLL")
     responses = [client.get(f"/api/chat/poll/{session.public_id}") for _ in range(limit + 1)]
     assert [r.status_code for r in responses] == [200] * limit + [429]
     assert responses[0].headers["X-RateLimit-Limit"] == str(limit)

@@ -2,6 +2,7 @@
 import pytest
 
 from tests.factories import DEFAULT_PASSWORD
+from tests.rate_windows import whole_window_ahead
 
 from .conftest import assert_json_error, require_route
 
@@ -57,6 +58,7 @@ def test_visitor_messages_are_limited_per_address(client, app):
     require_route(app, "/api/chat", "POST")
     limit = int(app.config["RATE_LIMIT_CHAT"].split("/")[0])
     ip = from_ip("198.51.100.40")
+    whole_window_ahead(app, "RATE_LIMIT_CHAT")
     statuses = [client.post("/api/chat", json={"message": f"ciao {n}"}, environ_base=ip).status_code
                 for n in range(limit)]
     assert set(statuses) <= {200, 202}
@@ -66,6 +68,7 @@ def test_visitor_messages_are_limited_per_address(client, app):
 def test_polling_never_eats_the_message_budget_and_has_its_own_limit_per_session(client, app):
     require_route(app, "/api/chat", "POST")
     ip = from_ip("198.51.100.50")
+    whole_window_ahead(app, "RATE_LIMIT_POLL")
     session_id = client.post("/api/chat", json={"message": "ciao"}, environ_base=ip).json["sessionId"]
     poll_limit = int(app.config["RATE_LIMIT_POLL"].split("/")[0])
     polls = [client.get(f"/api/chat/poll/{session_id}", environ_base=ip).status_code for _ in range(poll_limit)]
