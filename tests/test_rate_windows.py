@@ -14,7 +14,7 @@ class Clock:
 
 
 def test_it_waits_for_the_next_window_only_near_the_end_of_this_one(app, monkeypatch):
-    app.config["RATE_LIMIT_POLL"] = "120/minute"
+    monkeypatch.setitem(app.config, "RATE_LIMIT_POLL", "120/minute")
     near_the_end = Clock(60 * 1000 - 3)
     monkeypatch.setattr(rate_windows, "time", near_the_end)
     rate_windows.whole_window_ahead(app, "RATE_LIMIT_POLL")
