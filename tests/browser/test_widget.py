@@ -12,6 +12,7 @@ from lucine_chatbot.models import ChatSession, KnowledgeItem, Message, OperatorC
 from lucine_chatbot.services import timeouts
 from lucine_chatbot.services.seed import seed_all
 
+from ..rate_windows import whole_window_ahead
 from .helpers import no_dialogs, operator, reread
 from .widget_shop import (Shop, is_chat_post, login, messages, online_operator, open_chat, render_pages, send,
                           serve_shop, stored_session_id)
@@ -259,6 +260,7 @@ def test_on_a_390_px_phone_the_panel_fills_the_screen(page, shop, run_jobs, scre
 def test_over_the_message_limit_the_text_stays_and_sending_waits_for_retry_after(page, shop, app, run_jobs,
                                                                                 monkeypatch, console_errors):
     monkeypatch.setitem(app.config, "RATE_LIMIT_CHAT", "2/minute")
+    whole_window_ahead(app, "RATE_LIMIT_CHAT", margin=30)  # three messages through a browser: seconds
     console_errors.allow("status of 429")  # Chromium logs the refused request itself
     page.clock.install()  # the cooldown's timer, fast-forwarded below instead of waited for
     page.goto(shop.url())

@@ -1,6 +1,8 @@
 """Rate limits: JSON 429 with Retry-After, client address only through trusted proxies, Redis down ≠ 500."""
 import pytest
 
+from tests.rate_windows import whole_window_ahead
+
 from .conftest import assert_json_error
 
 SPOOF = {"X-Forwarded-For": "203.0.113.9"}
@@ -75,6 +77,7 @@ def test_polling_random_session_ids_is_limited_per_address(build_probe_app):
     with app.app_context():
         upgrade()
     client = app.test_client()
+    whole_window_ahead(app, "RATE_LIMIT_DEFAULT")
     statuses = [client.get(f"/api/chat/poll/guess-{n}", environ_base={"REMOTE_ADDR": "198.51.100.90"}).status_code
                 for n in range(6)]
     assert statuses == [404] * 5 + [429]
