@@ -236,11 +236,11 @@ def test_open_loop_latency_counts_from_arrival_so_queueing_is_not_hidden():
     server, url = _serve(handler, threaded=False)
     try:
         result = paced.run("x", url + "/", scenarios.RoundRobin([("GET", "/", None)]), rate=50, connections=16,
-                           seconds=1.5, timeout_s=10)
+                           seconds=1.0, timeout_s=10)
     finally:
         server.shutdown()
     assert result.errors == 0
-    assert result.rps < 40 and result.p99_ms > 400 and result.send_lag_p99_ms > 100
+    assert result.rps < 40 and result.p99_ms > 300 and result.send_lag_p99_ms > 100
 
 
 def test_open_loop_load_counts_error_statuses_and_refused_connections():
