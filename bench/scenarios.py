@@ -1,4 +1,5 @@
 """The widget's traffic: polls, first messages, follow-ups, escalations (wrk), and the AI pipeline (Python)."""
+import itertools
 import json
 import random
 import re
@@ -124,11 +125,11 @@ class WidgetMix:
         self.cursors = dict(cursors)
         self.sessions = list(self.cursors)
         self.categories = categories
+        self.cum_weights = list(itertools.accumulate(weight for weight, _options in categories))
         self.rng = random.Random(seed)
 
     def next(self):
-        weights = [weight for weight, _options in self.categories]
-        _weight, options = self.rng.choices(self.categories, weights)[0]
+        _weight, options = self.rng.choices(self.categories, cum_weights=self.cum_weights)[0]
         if options is None:
             sid = self.rng.choice(self.sessions)
             return "GET", f"/api/chat/poll/{sid}?after={self.cursors[sid]}", None
