@@ -88,17 +88,20 @@ def markdown(results, command):
               "Each scenario ran between two ceiling runs; its ratio is to their mean. Server CPU = CPU seconds of "
               "the gunicorn tree and the PostgreSQL backends ÷ requests (Redis and wrk not included). Served in = "
               "the time gunicorn took from reading a request to sending its response (access log, whole ms); the "
-              "rest of the latency wrk measures is the wait in the listen queue behind the other connections.", "",
+              "rest of the latency wrk measures is the wait in the listen queue behind the other connections. "
+              "Box busy / steal = share of both cores' time spent on anything (app, databases, load tool) and "
+              "taken by the hypervisor for other guests, during the scenario.", "",
               "| scenario | req/s | ceiling req/s around it | % of ceiling | p50 ms | p95 ms | p99 ms | max ms | "
-              "errors | served in p50 / p99 ms | server CPU ms/req (of which PostgreSQL) |",
-              "|---|---|---|---|---|---|---|---|---|---|---|"]
+              "errors | served in p50 / p99 ms | server CPU ms/req (of which PostgreSQL) | box busy / steal % |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in [*results.get("ceiling_runs", [results["ceiling"]]), *results.get("load", {}).values()]:
         errors = row["errors"] if not row["error_detail"] else f"{row['errors']} {row['error_detail']}"
         around = row.get("ceiling_rps")
         lines.append(f"| {row['name']} | {row['rps']:.0f} | {around or '–'} | "
                      f"{(ratio_to_ceiling(results, row) if around else 1):.0%} | {row['p50_ms']:.1f} | "
                      f"{row['p95_ms']:.1f} | {row['p99_ms']:.1f} | {row['max_ms']:.1f} | {errors} | {_served(row)} | "
-                     f"{row.get('cpu_ms_per_request', '–')} ({row.get('db_cpu_ms_per_request', '–')}) |")
+                     f"{row.get('cpu_ms_per_request', '–')} ({row.get('db_cpu_ms_per_request', '–')}) | "
+                     f"{_box(row)} |")
     lines += _at_rate(results) + _ai(results) + _memory(results) + ["", END]
     return "\n".join(lines)
 
@@ -115,15 +118,20 @@ def _at_rate(results):
              "the PostgreSQL work of the RQ worker, which weighs more at a lower rate); client CPU = the "
              "generator's own (Python, uvloop).", "",
              "| scenario | arrivals/s (of the ceiling) | answered/s | p50 ms | p95 ms | p99 ms | max ms | errors | "
-             "waited p99 ms | served in p50 / p99 ms | server CPU ms/req | client CPU ms/req |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "waited p99 ms | served in p50 / p99 ms | server CPU ms/req | client CPU ms/req | box busy / steal % |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows.values():
         errors = row["errors"] if not row["error_detail"] else f"{row['errors']} {row['error_detail']}"
         lines.append(f"| {row['name']} | {row['offered_rps']:.0f} ({row['fraction_of_ceiling']:.0%}) | "
                      f"{row['rps']:.0f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['p99_ms']:.1f} | "
                      f"{row['max_ms']:.1f} | {errors} | {row['send_lag_p99_ms']:.1f} | {_served(row)} | "
-                     f"{row.get('cpu_ms_per_request', '–')} | {row['client_cpu_ms_per_request']} |")
+                     f"{row.get('cpu_ms_per_request', '–')} | {row['client_cpu_ms_per_request']} | {_box(row)} |")
     return lines
+
+
+def _box(row):
+    box = row.get("box")
+    return f"{box['busy_pct']:.0f} / {box['steal_pct']:.0f}" if box else "–"
 
 
 def _served(row):

@@ -107,16 +107,20 @@ def _measure_ceiling(ceiling, settings):
 
 def _measured(meter, load, access_log):
     """Run one wrk scenario and add the server CPU it cost per request (gunicorn tree + PostgreSQL backends)
-    and the time gunicorn took to serve each request (its access log)."""
+    and the time gunicorn took to serve each request (its access log), and how busy the whole box was meanwhile
+    (and how much the hypervisor stole)."""
     since = access_log.offset()
+    box_before = stack.box_times()
     before = meter.snapshot()
     result = load()
     after = meter.snapshot()
+    box = stack.box_share(box_before, stack.box_times())
     per_request = 1000 / max(1, result.requests)
     served = access_log.server_ms(since)
     return {**result.as_dict(), "cpu_ms_per_request": round(stack.CpuMeter.spent(before, after) * per_request, 3),
             "db_cpu_ms_per_request": round(stack.CpuMeter.spent(before, after, "db") * per_request, 3),
-            "server_ms": {f"p{q}": scenarios.percentile(served, q) for q in (50, 99)} if served else None}
+            "server_ms": {f"p{q}": scenarios.percentile(served, q) for q in (50, 99)} if served else None,
+            "box": box}
 
 
 def _bracketed(ceiling, settings, load):

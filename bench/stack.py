@@ -261,6 +261,30 @@ class CpuMeter:
                    if group is None or key[0] == group)
 
 
+# Linux counts guest time inside user time already (psutil docs): adding it again would count it twice.
+NOT_SUMMED = ("guest", "guest_nice")
+
+
+def box_times():
+    """The whole machine's CPU times since boot (all cores); two of them give `box_share`."""
+    return psutil.cpu_times()
+
+
+def box_share(before, after):
+    """How busy the whole box was between two `box_times()` (% of all cores' time: the app, PostgreSQL, Redis,
+    the load generator and anything else) and how much of it the hypervisor gave to other guests (steal): the
+    load average shows neither, and on a shared virtual machine steal is what makes one run slower than the
+    next."""
+    spent = {field: max(0.0, getattr(after, field) - getattr(before, field))
+             for field in after._fields if field not in NOT_SUMMED}
+    total = sum(spent.values())
+    if not total:
+        return {"busy_pct": 0.0, "steal_pct": 0.0}
+    idle = spent.get("idle", 0.0) + spent.get("iowait", 0.0)
+    steal = spent.get("steal", 0.0)
+    return {"busy_pct": round(100 * (total - idle - steal) / total, 1), "steal_pct": round(100 * steal / total, 1)}
+
+
 def _process_or_none(pid):
     try:
         return psutil.Process(pid)

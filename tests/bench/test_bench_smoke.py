@@ -186,6 +186,23 @@ def test_the_server_time_comes_from_the_access_log_lines_written_during_the_scen
     assert "| 1 / 7 |" in report.markdown({**results(), "load": {"poll": row}}, "cmd")
 
 
+def test_the_box_share_counts_busy_and_stolen_time_of_all_cores_and_guest_time_once():
+    from collections import namedtuple
+
+    from bench import stack
+
+    Times = namedtuple("Times", "user nice system idle iowait irq softirq steal guest guest_nice")
+    before = Times(100, 0, 50, 1000, 5, 0, 1, 10, 0, 0)
+    # 10 s of two cores: 9 user (of which 4 guest, counted inside user), 3 system, 5 idle, 1 iowait, 2 steal
+    after = Times(109, 0, 53, 1005, 6, 0, 1, 12, 4, 0)
+    assert stack.box_share(before, after) == {"busy_pct": 60.0, "steal_pct": 10.0}
+    assert stack.box_share(before, before) == {"busy_pct": 0.0, "steal_pct": 0.0}
+    real = stack.box_share(stack.box_times(), stack.box_times())
+    assert 0 <= real["busy_pct"] <= 100 and 0 <= real["steal_pct"] <= 100
+    row = {**results()["load"]["poll"], "box": {"busy_pct": 71.4, "steal_pct": 6.6}}
+    assert "| 71 / 7 |" in report.markdown({**results(), "load": {"poll": row}}, "cmd")
+
+
 class _Slow(BaseHTTPRequestHandler):
     """HTTP/1.0: one request per connection, closed after the answer, like gunicorn's sync workers."""
     delay = 0.0
