@@ -68,6 +68,24 @@ def _probe(results):
             "speed of the moment);")
 
 
+STEAL_WARNING_PCT = 5
+
+
+def _steal(results):
+    """The hypervisor's share of the box during the scenarios; a warning when other guests took enough of it that
+    the wall-clock figures (req/s, percentiles) say more about them than about the app."""
+    rows = [*results.get("ceiling_runs", []), *results.get("load", {}).values(),
+            *results.get("at_rate", {}).values()]
+    steal = [row["box"]["steal_pct"] for row in rows if row.get("box")]
+    if not steal:
+        return ""
+    text = f" the hypervisor took {min(steal):.0f}–{max(steal):.0f} % of the box's CPU time during the scenarios (steal)"
+    if max(steal) > STEAL_WARNING_PCT:
+        return (text + f": **more than {STEAL_WARNING_PCT} %, so the wall-clock figures (req/s, percentiles, AI "
+                "overhead) measured the other guests as much as the app; judge them on a run without steal**;")
+    return text + ";"
+
+
 def _app_python(results):
     app = results.get("app_python") or {}
     if app.get("requirements_only"):
@@ -79,7 +97,7 @@ def markdown(results, command):
     s, m = results["settings"], results["machine"]
     lines = [BEGIN, "", f"Run {results['started']} on {m['cpus']} CPUs ({m['cpu']}), {m['memory_gb']} GB RAM, "
              f"Python {m['python']}, load average {m.get('load_average')} before and "
-             f"{results.get('load_average_after')} after;{_probe(results)} {s['web_concurrency']} gunicorn sync workers, wrk with {s['connections']} "
+             f"{results.get('load_average_after')} after;{_probe(results)}{_steal(results)} {s['web_concurrency']} gunicorn sync workers, wrk with {s['connections']} "
              f"connections for {s['seconds']} s per scenario, stub LLM latency {s['llm_latency'] * 1000:.0f} ms; "
              f"{_app_python(results)}.",
              "", "```", command, "```", "", "### Targets", "", "| target | measured | |", "|---|---|---|"]

@@ -200,7 +200,11 @@ def test_the_box_share_counts_busy_and_stolen_time_of_all_cores_and_guest_time_o
     real = stack.box_share(stack.box_times(), stack.box_times())
     assert 0 <= real["busy_pct"] <= 100 and 0 <= real["steal_pct"] <= 100
     row = {**results()["load"]["poll"], "box": {"busy_pct": 71.4, "steal_pct": 6.6}}
-    assert "| 71 / 7 |" in report.markdown({**results(), "load": {"poll": row}}, "cmd")
+    text = report.markdown({**results(), "load": {"poll": row}}, "cmd")
+    assert "| 71 / 7 |" in text and "took 7–7 % of the box's CPU time" in text and "judge them on a run" in text
+    quiet = {**row, "box": {"busy_pct": 71.4, "steal_pct": 1.2}}
+    text = report.markdown({**results(), "load": {"poll": quiet}}, "cmd")
+    assert "took 1–1 % of the box's CPU time during the scenarios (steal);" in text and "judge them" not in text
 
 
 class _Slow(BaseHTTPRequestHandler):
