@@ -16,6 +16,9 @@ WARM_UP_SECONDS = 2  # each app scenario first runs this long, unmeasured
 # the lowest rate the targets ask of any request.
 PACED_RATES = {"poll": 0.35, "new_visitor": 0.10, "mixed": 0.10}
 SCENARIOS = tuple(PACED_RATES)
+# The bare ceiling view under the same open-loop generator, at the highest rate above: what the box and the
+# generator alone add to a latency at that arrival rate (no app), the floor to read the other rows against.
+REFERENCE_RATE = max(PACED_RATES.values())
 
 
 @dataclass(frozen=True)
@@ -174,11 +177,24 @@ def _app(processes, env, db_url, stub, settings, results, ceiling, log):
         at_rate[name]["fraction_of_ceiling"] = PACED_RATES[name]
         if name != "poll":
             _settle(env)
+    if at_rate:
+        at_rate["ceiling"] = _reference_at_rate(ceiling, settings, log)
     results["load"], results["at_rate"] = load, at_rate
     runs = sorted(ceiling["runs"], key=lambda row: row["rps"])
     results["ceiling"], results["ceiling_runs"] = runs[len(runs) // 2], ceiling["runs"]
     if settings.ai:
         _ai_phases(processes, env, base, db_url, settings, results, workers, log)
+
+
+def _reference_at_rate(ceiling, settings, log):
+    rate = REFERENCE_RATE * sorted(row["rps"] for row in ceiling["runs"])[len(ceiling["runs"]) // 2]
+    log(f"ceiling: open loop, {rate:.0f} arrivals/s (reference)")
+    source = scenarios.RoundRobin([("GET", "/ceiling", None)])
+    row = _measured(ceiling["meter"], lambda: paced.run("ceiling (reference, the bare view)", ceiling["url"], source,
+                                                        rate, settings.connections, settings.seconds),
+                    ceiling["log"])
+    row["fraction_of_ceiling"] = REFERENCE_RATE
+    return row
 
 
 def _ai_phases(processes, env, base, db_url, settings, results, workers, log):

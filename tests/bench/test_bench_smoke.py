@@ -326,6 +326,13 @@ def test_the_latency_targets_use_the_open_loop_run_when_there_is_one():
     missed = [target for target, _measured, ok in report.checks(run) if not ok]
     assert missed == ["new visitor message: p99 ≤ 100 ms at 64 connections, arrivals at 10% of the ceiling's "
                       "req/s (open loop)", "new visitor message: zero errors"]
+    # The bare view's own open-loop row is a reference to read the others by, not a target: a slow one is shown
+    # and fails nothing.
+    run["at_rate"]["ceiling"] = {**paced_row, "name": "ceiling (reference, the bare view)", "p99_ms": 250.0}
+    assert [target for target, _measured, ok in report.checks(run) if not ok] == missed
+    text = report.markdown(run, "cmd")
+    assert "| ceiling (reference, the bare view) | 700 (35%) | 699 | 3.0 | 9.0 | 250.0 |" in text
+    assert "| 180.0 ms (saturated, closed loop: 400.0 ms; the bare view at 35%: 250.0 ms) | ❌ |" in text
 
 
 def test_the_report_header_says_how_fast_the_box_ran_python_before_and_after():
