@@ -177,17 +177,16 @@ def _app(processes, env, db_url, stub, settings, results, ceiling, log):
         at_rate[name]["fraction_of_ceiling"] = PACED_RATES[name]
         if name != "poll":
             _settle(env)
-    if at_rate:
-        at_rate["ceiling"] = _reference_at_rate(ceiling, settings, log)
-    results["load"], results["at_rate"] = load, at_rate
     runs = sorted(ceiling["runs"], key=lambda row: row["rps"])
     results["ceiling"], results["ceiling_runs"] = runs[len(runs) // 2], ceiling["runs"]
+    if at_rate:
+        at_rate["ceiling"] = _reference_at_rate(ceiling, REFERENCE_RATE * results["ceiling"]["rps"], settings, log)
+    results["load"], results["at_rate"] = load, at_rate
     if settings.ai:
         _ai_phases(processes, env, base, db_url, settings, results, workers, log)
 
 
-def _reference_at_rate(ceiling, settings, log):
-    rate = REFERENCE_RATE * sorted(row["rps"] for row in ceiling["runs"])[len(ceiling["runs"]) // 2]
+def _reference_at_rate(ceiling, rate, settings, log):
     log(f"ceiling: open loop, {rate:.0f} arrivals/s (reference)")
     source = scenarios.RoundRobin([("GET", "/ceiling", None)])
     row = _measured(ceiling["meter"], lambda: paced.run("ceiling (reference, the bare view)", ceiling["url"], source,
