@@ -109,9 +109,9 @@ def _measure_ceiling(ceiling, settings):
 
 
 def _measured(meter, load, access_log):
-    """Run one wrk scenario and add the server CPU it cost per request (gunicorn tree + PostgreSQL backends)
-    and the time gunicorn took to serve each request (its access log), and how busy the whole box was meanwhile
-    (and how much the hypervisor stole)."""
+    """Run one load (a wrk scenario, or the paced generator's arrivals) and add the server CPU it cost per request
+    (gunicorn tree + PostgreSQL backends), the time gunicorn took to serve each request (its access log), and how
+    busy the whole box was meanwhile (and how much the hypervisor stole)."""
     since = access_log.offset()
     box_before = stack.box_times()
     before = meter.snapshot()
