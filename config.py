@@ -75,6 +75,12 @@ class BaseConfig:
     AI_TEMPERATURE = 0.3
     AI_MAX_TOKENS = 400
     AI_HISTORY_MESSAGES = 10
+    # At peak (SPEC §3, issue 11): LLM calls one worker service runs at once (replies/s ≈ AI_CONCURRENCY ÷ LLM
+    # latency); every accepted visitor message has a reply within the deadline (offline past it); a streamed
+    # answer's text so far is refreshed for the poll's `draft` this often.
+    AI_CONCURRENCY = 16
+    AI_REPLY_DEADLINE_SECONDS = 20
+    AI_DRAFT_INTERVAL_SECONDS = 0.3
 
     # Operators (SPEC §4)
     MAX_CHATS_PER_OPERATOR = 5
@@ -151,7 +157,7 @@ class BaseConfig:
         "AI_TIMEOUT_SECONDS", "AI_MAX_RETRIES", "AI_MAX_TOKENS", "AI_HISTORY_MESSAGES",
         "MAX_CHATS_PER_OPERATOR", "BCRYPT_ROUNDS", "TRUSTED_PROXY_HOPS", "ANALYTICS_RETENTION_DAYS",
         "CHAT_RETENTION_DAYS", "SMTP_PORT", "JOB_TIMEOUT_AI_SECONDS", "JOB_TIMEOUT_DEFAULT_SECONDS",
-        "DB_PING_IDLE_SECONDS",
+        "DB_PING_IDLE_SECONDS", "AI_CONCURRENCY", "AI_REPLY_DEADLINE_SECONDS",
     )
     _LISTS = ("CORS_ORIGINS", "ADMIN_ALERT_EMAILS", "WEBHOOK_URLS")
 
@@ -164,6 +170,8 @@ class BaseConfig:
         settings.update({k: _int(env, k, settings[k]) for k in cls._INTS})
         settings.update({k: _list(env, k) for k in cls._LISTS if env.get(k)})
         settings["AI_TEMPERATURE"] = float(env.get("AI_TEMPERATURE") or cls.AI_TEMPERATURE)
+        settings["AI_DRAFT_INTERVAL_SECONDS"] = float(env.get("AI_DRAFT_INTERVAL_SECONDS")
+                                                      or cls.AI_DRAFT_INTERVAL_SECONDS)
         settings["SMTP_STARTTLS"] = _bool(env, "SMTP_STARTTLS", cls.SMTP_STARTTLS)
         settings["RATELIMIT_ENABLED"] = _bool(env, "RATELIMIT_ENABLED", cls.RATELIMIT_ENABLED)
         settings["EMBEDDED_SETUP"] = _bool(env, "EMBEDDED_SETUP", cls.EMBEDDED_SETUP)
