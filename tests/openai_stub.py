@@ -2,6 +2,7 @@
 import json
 import threading
 import time
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -10,6 +11,27 @@ def completion(content, model="stub-model"):
             "choices": [{"index": 0, "finish_reason": "stop",
                          "message": {"role": "assistant", "content": content}}],
             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+
+
+@dataclass
+class Stream:
+    """A streamed answer (`"stream": true`): `chunks` of text sent as server-sent events, the first after
+    `first_delay` seconds, each next one `chunk_delay` later; `hang_after` chunks, the server goes silent."""
+
+    chunks: list
+    first_delay: float = 0.0
+    chunk_delay: float = 0.0
+    hang_after: int | None = None
+    model: str = "stub-model"
+
+    @property
+    def text(self):
+        return "".join(self.chunks)
+
+
+def chunk(delta, model="stub-model", finish_reason=None):
+    return {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": int(time.time()), "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
 
 
 class StubOpenAI:
@@ -26,6 +48,8 @@ class StubOpenAI:
                 stub.requests.append({"path": self.path, "headers": dict(self.headers),
                                       "json": json.loads(self.rfile.read(length) or b"{}")})
                 status, body, delay = stub.script[0] if len(stub.script) == 1 else stub.script.pop(0)
+                if isinstance(body, Stream):
+                    return self.stream(body)
                 if delay:
                     time.sleep(delay)
                 data = json.dumps(body).encode()
@@ -37,6 +61,43 @@ class StubOpenAI:
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout test)
+
+            def stream(self, answer):
+                """Server-sent events as the API sends them; a streamed answer to a non-streaming request is
+                sent whole (after first_delay), as the real API would answer it."""
+                streaming = stub.requests[-1]["json"].get("stream")
+                time.sleep(answer.first_delay)
+                try:
+                    if not streaming:
+                        return self.send_json(200, completion(answer.text, answer.model))
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/event-stream")
+                    self.send_header("Cache-Control", "no-cache")
+                    self.end_headers()
+                    self.event(chunk({"role": "assistant", "content": ""}, answer.model))
+                    for index, piece in enumerate(answer.chunks):
+                        if answer.hang_after is not None and index >= answer.hang_after:
+                            time.sleep(3600)
+                        if index:
+                            time.sleep(answer.chunk_delay)
+                        self.event(chunk({"content": piece}, answer.model))
+                    self.event(chunk({}, answer.model, "stop"))
+                    self.wfile.write(b"data: [DONE]\n\n")
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (deadline, timeout)
+
+            def event(self, payload):
+                self.wfile.write(b"data: " + json.dumps(payload).encode() + b"\n\n")
+                self.wfile.flush()
+
+            def send_json(self, status, body):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def log_message(self, *args):
                 pass
@@ -50,9 +111,9 @@ class StubOpenAI:
         return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
 
     def reply_with(self, *answers):
-        """Each answer: a string (200 completion), or a (status, body[, delay]) tuple."""
-        self.script = [(200, completion(a), 0) if isinstance(a, str) else (a[0], a[1], a[2] if len(a) > 2 else 0)
-                       for a in answers]
+        """Each answer: a string (200 completion), a Stream, or a (status, body[, delay]) tuple."""
+        self.script = [(200, completion(a), 0) if isinstance(a, str) else (200, a, 0) if isinstance(a, Stream)
+                       else (a[0], a[1], a[2] if len(a) > 2 else 0) for a in answers]
 
     def __enter__(self):
         self.thread.start()
