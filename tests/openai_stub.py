@@ -15,8 +15,9 @@ def completion(content, model="stub-model"):
 
 @dataclass
 class Stream:
-    """A streamed answer (`"stream": true`): `chunks` of text sent as server-sent events, the first after
-    `first_delay` seconds, each next one `chunk_delay` later; `hang_after` chunks, the server goes silent."""
+    """A streamed answer (`"stream": true`): `chunks` of text sent as server-sent events (a dict is sent as it
+    is: an error event), the first after `first_delay` seconds, each next one `chunk_delay` later; after
+    `hang_after` chunks, the server goes silent."""
 
     chunks: list
     first_delay: float = 0.0
@@ -26,7 +27,7 @@ class Stream:
 
     @property
     def text(self):
-        return "".join(self.chunks)
+        return "".join(piece for piece in self.chunks if isinstance(piece, str))
 
 
 def chunk(delta, model="stub-model", finish_reason=None):
@@ -96,7 +97,7 @@ class StubOpenAI:
                             time.sleep(3600)
                         if index:
                             time.sleep(answer.chunk_delay)
-                        self.event(chunk({"content": piece}, answer.model))
+                        self.event(piece if isinstance(piece, dict) else chunk({"content": piece}, answer.model))
                     self.event(chunk({}, answer.model, "stop"))
                     self.wfile.write(b"data: [DONE]\n\n")
                     self.wfile.flush()
