@@ -395,6 +395,7 @@ def test_the_draft_a_poll_carries_replaces_the_dots_until_the_message_takes_its_
         route.fulfill(response=response, status=202, json=body)
 
     page.route(lambda url: url.endswith("/api/chat"), hold_back_the_reply)
+    page.set_viewport_size({"width": 320, "height": 640})
     page.goto(shop.url())
     open_chat(page)
     page.evaluate(RECORD_THE_PANEL)
@@ -411,6 +412,7 @@ def test_the_draft_a_poll_carries_replaces_the_dots_until_the_message_takes_its_
     assert [len(d) for d in dict.fromkeys(drafts)] == [12, 30] and all(final.startswith(d) for d in drafts)
     assert not any(s["announced"] or s["busy"] != "true" for s in seen if s["draft"] is not None)
     assert not any(s["draft"] is not None and s["bots"] for s in seen), "the draft and the message were both shown"
+    assert not any(s["wide"] for s in seen), "the panel scrolled sideways at 320 px"
     first = next(i for i, s in enumerate(seen) if s["draft"] is not None)
     message = next(i for i, s in enumerate(seen) if s["bots"])
     assert all(s["draft"] is not None and not s["dots"] for s in seen[first:message]), "the draft went away early"
