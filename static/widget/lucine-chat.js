@@ -589,6 +589,7 @@
     Object.assign(state, sessionFields(), { epoch: nextEpoch });
     clearStorage();
     renderChrome();
+    refreshTyping(); // nothing is pending any more: no dots, no draft left behind (e.g. after a 404)
   }
 
   /* ------------------------------------------------------------------ building the UI */
