@@ -356,7 +356,7 @@ RECORD_THE_PANEL = """() => {
 }"""
 
 
-def scripted_drafts(page, question_id):
+def scripted_drafts(page, question):
     """The visitor's message is answered by the server as usual, but the widget is told, poll by poll, that the
     reply is still being written: dots, two growing drafts, a poll with neither (the draft gone, the message
     not yet read), then the message together with its last draft (the message must win), still `pending` as
@@ -366,12 +366,12 @@ def scripted_drafts(page, question_id):
 
     def still_writing(body, length):
         text = bot_text(body) or "Il biglietto intero costa 9 €"
-        draft = {"text": text[:length], "replyTo": question_id} if length else None
+        draft = {"text": text[:length], "replyTo": question["id"]} if length else None
         return {"messages": [m for m in body["messages"] if m["sender"] == "USER"], "pending": True, "draft": draft}
 
     steps = [lambda b: still_writing(b, 0), lambda b: still_writing(b, 12), lambda b: still_writing(b, 30),
              lambda b: still_writing(b, 0) | {"draft": None},
-             lambda b: {"draft": {"text": bot_text(b), "replyTo": question_id}, "pending": True},
+             lambda b: {"draft": {"text": bot_text(b), "replyTo": question["id"]}, "pending": True},
              lambda b: {"draft": None, "pending": False}]
 
     def poll(route):
@@ -387,20 +387,23 @@ def scripted_drafts(page, question_id):
 def test_the_draft_a_poll_carries_replaces_the_dots_until_the_message_takes_its_place(page, shop, run_jobs):
     """The widget's side of the contract on any backend: the server's own answers, with the drafts a streamed
     reply would add (the real stream is tested on PostgreSQL + Redis below)."""
+    question = {}
+
     def hold_back_the_reply(route):  # as a worker-produced reply looks: 202, pending, only the USER message
         response = route.fetch()
         body = response.json()
         body.update(pending=True, reply=None, smartActions=[],
                     messages=[m for m in body["messages"] if m["sender"] == "USER"])
+        question["id"] = body["messages"][0]["id"]
         route.fulfill(response=response, status=202, json=body)
 
     page.route(lambda url: url.endswith("/api/chat"), hold_back_the_reply)
+    scripted_drafts(page, question)
     page.set_viewport_size({"width": 320, "height": 640})
     page.goto(shop.url())
     open_chat(page)
     page.evaluate(RECORD_THE_PANEL)
-    posted = send(page, PRICE_QUESTION, run_jobs)
-    scripted_drafts(page, posted.json()["messages"][0]["id"])
+    send(page, PRICE_QUESTION, run_jobs)
 
     expect(page.locator(".lucine-draft")).to_have_count(1)
     expect(messages(page, "BOT")).to_have_count(1)
