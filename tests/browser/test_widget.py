@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from lucine_chatbot.extensions import db
+from lucine_chatbot.jobs import dispatch
 from lucine_chatbot.models import ChatSession, KnowledgeItem, Message, OperatorChat, utcnow
 from lucine_chatbot.services import timeouts
 from lucine_chatbot.services.seed import seed_all
@@ -18,7 +19,7 @@ from ..openai_stub import Stream, serve_for
 from ..rate_windows import whole_window_ahead
 from .helpers import no_dialogs, operator, reread
 from .widget_shop import (Shop, is_chat_post, login, messages, online_operator, open_chat, render_pages, send,
-                          serve_shop, start_worker, stop_worker, stored_session_id)
+                          serve_shop, start_worker, stop_worker, stored_session_id, wait_for_worker)
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_db]
 
@@ -431,6 +432,11 @@ def streaming_worker(app, monkeypatch, tmp_path):
     llm = serve_for(app, monkeypatch, timeout_seconds=20)  # the web tier: OpenAI configured, so a worker answers
     llm.reply_with(STREAMED)
     worker = start_worker(tmp_path, TEST_DATABASE_URL, TEST_REDIS_URL, llm.base_url)
+    try:
+        wait_for_worker(dispatch.redis_connection(app), worker)
+    except AssertionError:
+        print(stop_worker(worker))
+        raise
     yield llm
     output = stop_worker(worker)
     llm.__exit__(None, None, None)
@@ -450,7 +456,7 @@ def test_an_openai_answer_grows_in_a_draft_bubble_then_becomes_one_bot_message(p
     question_id = str(posted.json()["messages"][0]["id"])
 
     draft = page.locator(".lucine-draft")
-    expect(draft).to_contain_text("costa 9 €", timeout=30_000)  # the worker may take a while to start
+    expect(draft).to_contain_text("costa 9 €")
     screenshot("widget-15-phone-draft", full_page=False, animations="disabled")
     expect(messages(page, "BOT")).to_have_text(STREAMED.text, timeout=20_000)
     expect(draft).to_have_count(0)

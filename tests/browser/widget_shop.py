@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -137,6 +138,17 @@ def start_worker(tmp_path, database_url, redis_url, llm_url):
                                stdout=log, stderr=subprocess.STDOUT)
     process.log = log
     return process
+
+
+def wait_for_worker(connection, process, timeout=60):
+    """Until the worker has registered with Redis: a reply asked of a worker still booting could meet its
+    deadline (AI_REPLY_DEADLINE_SECONDS) and be answered offline, without a draft."""
+    from rq import Worker
+
+    deadline = time.monotonic() + timeout
+    while not Worker.count(connection=connection):
+        assert process.poll() is None and time.monotonic() < deadline, "the worker did not start"
+        time.sleep(0.2)
 
 
 def stop_worker(process):
