@@ -85,3 +85,55 @@ def test_a_job_whose_worker_was_killed_is_answered_once_after_restart(client, tm
     assert session.ai_pending is False
     poll = client.get(f"/api/chat/poll/{session.public_id}").json
     assert [m["sender"] for m in poll["messages"]] == ["USER", "BOT"] and poll["pending"] is False
+
+
+def test_with_the_worker_killed_and_not_restarted_the_poll_answers_at_the_deadline_and_nothing_twice_after(
+        app, client, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "AI_REPLY_DEADLINE_SECONDS", 6)
+    seed.seed_all()
+    db.session.commit()
+    with StubOpenAI() as llm:
+        llm.reply_with((200, completion("Risposta che non arriverà mai"), 120), "Risposta del worker riavviato")
+        response = client.post("/api/chat", json={"message": "Posso portare il cane?"})
+        session_id, user_id = response.json["sessionId"], response.json["messages"][0]["id"]
+        worker = start_worker(tmp_path, llm.base_url)
+        try:
+            assert wait_for(lambda: llm.requests), "the job never reached the LLM"
+        finally:
+            kill_worker(worker)
+
+        url = f"/api/chat/poll/{session_id}?after={user_id}"
+        assert wait_for(lambda: not client.get(url).json["pending"], timeout=15)
+        [bot] = bot_replies(user_id)
+        assert bot.meta["provider"] == "offline"
+
+        from rq.registry import StartedJobRegistry
+
+        connection = dispatch.redis_connection()
+        StartedJobRegistry(queue=dispatch.get_queue("ai", connection)).cleanup(timestamp=time.time() + 3600)
+        restarted = start_worker(tmp_path, llm.base_url, burst=True)
+        output = restarted.communicate(timeout=90)[0]
+        assert restarted.returncode == 0, output[-2000:]
+        assert len(llm.requests) == 1, "the retried job found the message answered: no second LLM call"
+    assert [b.id for b in bot_replies(user_id)] == [bot.id]
+
+
+def test_sigterm_lets_the_jobs_in_hand_finish_before_the_worker_exits(client, tmp_path):
+    seed.seed_all()
+    db.session.commit()
+    with StubOpenAI() as llm:
+        llm.reply_with((200, completion("Sì, al guinzaglio."), 2))
+        users = [client.post("/api/chat", json={"message": f"Posso portare il cane? ({n})"}).json["messages"][0]["id"]
+                 for n in range(3)]
+        worker = start_worker(tmp_path, llm.base_url)
+        try:
+            assert wait_for(lambda: llm.in_flight == 3), "three jobs at once in the one worker process"
+            worker.send_signal(signal.SIGTERM)
+            output = worker.communicate(timeout=30)[0]
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+        assert worker.returncode == 0, output[-2000:]
+    for user_id in users:
+        [bot] = bot_replies(user_id)
+        assert bot.body == "Sì, al guinzaglio." and bot.meta["provider"] == "openai"
