@@ -565,7 +565,7 @@
       localRows: [], // optimistic USER bubbles waiting for their server id: [{row, text}]
       awaitingBot: 0,
       pollTimer: null,
-      polling: false,
+      polling: false, // the poll request in flight (a promise), or false
       cooldownUntil: 0,
       sendChain: Promise.resolve(),
       restoreFailed: false,
@@ -1224,10 +1224,10 @@
   async function pollOnce() {
     state.pollTimer = null;
     if (!state.sessionId || state.polling) return; // an answer in flight reschedules on its own
-    state.polling = true;
     const epoch = state.epoch;
     const after = state.lastId !== null ? '?after=' + encodeURIComponent(state.lastId) : '';
-    const res = await request('GET', '/api/chat/poll/' + encodeURIComponent(state.sessionId) + after);
+    state.polling = request('GET', '/api/chat/poll/' + encodeURIComponent(state.sessionId) + after);
+    const res = await state.polling;
     state.polling = false;
     if (epoch !== state.epoch) return;
     if (res.status === 404) {
@@ -1255,6 +1255,15 @@
     updateOperator(data.operator);
     updateQueue(data.queue);
     afterStatusChange();
+  }
+
+  // Stop polling, letting a poll in flight land first (its own continuation runs before ours and schedules
+  // the next one, cleared here): used before erasing the session, which a later poll would find gone (404).
+  async function pausePolling() {
+    clearTimeout(state.pollTimer);
+    if (state.polling) await state.polling;
+    clearTimeout(state.pollTimer);
+    state.pollTimer = null;
   }
 
   function onVisibilityChange() {
@@ -1680,6 +1689,7 @@
       closeConfirm();
       return;
     }
+    await pausePolling(); // a reply being written is polled every 0.5 s: no poll may race the erasure
     const res = await request('DELETE', sessionPath());
     closeConfirm();
     if (res.status === 204 || res.ok || res.status === 404) {
@@ -1688,6 +1698,7 @@
       addNote(t.deleted, 'success');
     } else {
       addNote(t.deleteFailed, 'error');
+      schedulePoll();
     }
     ui.input.focus();
   }
