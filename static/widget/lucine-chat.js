@@ -553,7 +553,7 @@
       pollFailures: 0,
       epoch: 0,
       draft: null, // {text, replyTo}: the assistant's answer so far, shown in place of the typing dots
-      newestBotId: 0, // a draft answering a USER message older than the newest BOT message shown is stale
+      answeredUpTo: 0, // the newest visitor message a BOT message on screen answers (its replyTo): older drafts are stale
     };
   }
 
@@ -806,7 +806,7 @@
     const row = buildMessageRow(sender, String(message.id), String(message.message || ''), meta);
     ui.log.append(row);
     if ((sender === 'BOT' || sender === 'SYSTEM') && Array.isArray(meta.smartActions)) renderActions(row, meta.smartActions);
-    if (sender === 'BOT') takeOverDraft(row, message.id);
+    if (sender === 'BOT') takeOverDraft(row, message.replyTo);
     if (sender === 'OPERATOR') state.operatorSeen = true;
     if (sender !== 'USER' && !state.open && !options.restoring) setUnread(state.unread + 1);
     if (sender === 'SYSTEM' && meta.kind === 'rating_request') maybeOfferRating(true);
@@ -1125,7 +1125,7 @@
     if (!state.pending || !draft || typeof draft !== 'object') return null;
     const text = typeof draft.text === 'string' ? draft.text : '';
     const replyTo = Number(draft.replyTo);
-    if (!text.trim() || !(replyTo > 0) || replyTo < state.newestBotId) return null;
+    if (!text.trim() || !(replyTo > 0) || replyTo <= state.answeredUpTo) return null;
     return { text, replyTo };
   }
 
@@ -1134,13 +1134,13 @@
   function updateDraft(draft) {
     const next = usableDraft(draft);
     if (next) state.draft = next;
-    else if (!state.pending || (state.draft && state.draft.replyTo < state.newestBotId)) state.draft = null;
+    else if (!state.pending || (state.draft && state.draft.replyTo <= state.answeredUpTo)) state.draft = null;
   }
 
   // A BOT message answering the draft on screen takes its place: no fade-in, so nothing blinks.
-  function takeOverDraft(row, id) {
-    state.newestBotId = Math.max(state.newestBotId, Number(id) || 0);
-    if (state.draft && state.draft.replyTo < state.newestBotId) {
+  function takeOverDraft(row, replyTo) {
+    state.answeredUpTo = Math.max(state.answeredUpTo, Number(replyTo) || 0);
+    if (state.draft && state.draft.replyTo <= state.answeredUpTo) {
       state.draft = null;
       row.classList.add('lucine-row--from-draft');
     }

@@ -22,15 +22,17 @@ pytestmark = [pytest.mark.redis_only, pytest.mark.postgres_only, pytest.mark.rea
 
 
 def start_worker(tmp_path, llm_url, burst=False):
+    """`flask --app wsgi worker` as render.yaml starts it. Its reply deadline is long: on a busy machine a start
+    (imports, warm-up) can take many seconds, and these tests are about the job, not its deadline."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "APP_ENV"))}
     env.update(DATABASE_URL=TEST_DATABASE_URL, REDIS_URL=TEST_REDIS_URL, OPENAI_API_KEY="test-key",
                OPENAI_BASE_URL=llm_url, AI_TIMEOUT_SECONDS="60", AI_MAX_RETRIES="0",
-               LUCINE_INSTANCE_PATH=str(tmp_path))
+               AI_REPLY_DEADLINE_SECONDS="300", LUCINE_INSTANCE_PATH=str(tmp_path))
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "worker"] + (["--burst"] if burst else [])
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def wait_for(check, timeout=30):
+def wait_for(check, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
