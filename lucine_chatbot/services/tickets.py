@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import (ChatSession, ChatStatus, ContactMethod, InternalNote, Message, OperatorChat, Priority,
                       QueueEntry, QueueStatus, Ticket, utcnow)
 from ..schemas.common import iso, operator_out
-from . import assignment, escalation, events, sla, state_machine
+from . import assignment, chats, escalation, events, sla, state_machine
 
 logger = logging.getLogger(__name__)
 
@@ -82,12 +82,6 @@ def subject_from(description):
     return (first_line[:77] + "…") if len(first_line) > 80 else first_line or "Richiesta"
 
 
-def find_session(session_public_id):
-    if not session_public_id:
-        return None
-    return db.session.query(ChatSession).filter_by(public_id=session_public_id).first()
-
-
 def new_session(language, now, source="ticket"):
     session = ChatSession(public_id=secrets.token_urlsafe(24), status=ChatStatus.ACTIVE, language=language,
                           created_at=now, last_activity_at=now, status_changed_at=now)
@@ -131,6 +125,7 @@ def leave_queue(session, now):
     state_machine.change_status(session, ChatStatus.ACTIVE, reason="ticket", now=now)
 
 
+@chats.retried_once
 def create_ticket_from_visitor(description, contact_method, email=None, phone=None, session_public_id=None,
                                subject=None, now=None, language=None):
     """A visitor leaves a message; returns (ticket, resume_token) and commits.
@@ -143,7 +138,7 @@ def create_ticket_from_visitor(description, contact_method, email=None, phone=No
     if not description:
         raise BadRequest("Please describe your request.", fields={"description": "required"})
     contact = validate_contact(contact_method, email, phone)
-    session = find_session(session_public_id) or new_session(language or "it", now)
+    session = chats.find(session_public_id, for_change=True) or new_session(language or "it", now)
     if session.status == ChatStatus.WAITING_OPERATOR:
         leave_queue(session, now)
     ticket, token = build_ticket(session, description, subject, Priority.MEDIUM, contact, now)
@@ -162,6 +157,7 @@ def chat_excerpt(session):
     return "\n".join(f"[{iso(m.created_at)}] {m.sender}: {m.body}" for m in reversed(last))
 
 
+@chats.retried_once
 def create_ticket_from_chat(session_public_id, operator, subject, description=None, priority="MEDIUM",
                             contact_method=None, email=None, phone=None, now=None):
     """An operator turns a chat into a ticket: the chat's last messages go into it, the chat is RESOLVED.
@@ -170,7 +166,7 @@ def create_ticket_from_chat(session_public_id, operator, subject, description=No
     :raise NotFound: unknown chat.  :raise InvalidTransition: the chat cannot be resolved (409).
     """
     now = now or utcnow()
-    session = find_session(session_public_id)
+    session = chats.find(session_public_id, for_change=True)
     if session is None:
         raise NotFound("This chat does not exist.")
     if session.status != ChatStatus.RESOLVED and not state_machine.can_change(session.status, ChatStatus.RESOLVED):
