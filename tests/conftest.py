@@ -125,10 +125,11 @@ def empty_tables():
 
 
 def reset_services(app):
-    from lucine_chatbot.services import visitor_limits
+    from lucine_chatbot.services import presence, visitor_limits
 
     limiter.reset()
     visitor_limits.reset()
+    presence.reset()
     if TEST_REDIS_URL:
         from lucine_chatbot.jobs import dispatch
 

@@ -11,7 +11,7 @@ from ..schemas.operators import (AuditQuery, CreateOperatorBody, LoginBody, Pres
                                  UpdateOperatorBody, audit_out, operator_admin_out, pending_out,
                                  push_subscription_out, sent_message_out)
 from ..security import admin_required, operator_required
-from ..services import auth, operator_chats, operators, push, vapid
+from ..services import auth, operator_chats, operators, presence, push, vapid
 
 bp = Blueprint("operators", __name__, url_prefix="/api/operators")
 
@@ -138,7 +138,7 @@ def delete_push_subscription(body):
 @validate(body=PresenceBody, status=204)
 def set_dashboard_presence(body):
     """A dashboard tab of hers is visible (a heartbeat) or was hidden: visitors' messages are pushed only then."""
-    push.set_visible(current_user, body.visible)
+    presence.set_visible(current_user.id, body.visible)
     return no_content()
 
 

@@ -27,9 +27,6 @@ class Operator(db.Model):
     is_online: Mapped[bool] = mapped_column(default=False, index=True)
     last_seen_at: Mapped[datetime | None]
     last_assigned_at: Mapped[datetime | None]
-    # Until when a dashboard tab of hers counts as visible (its heartbeat): a visitor's message is pushed only
-    # when none is (services/push.py).
-    dashboard_visible_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -6,7 +6,6 @@ caller's transaction; it is enqueued once that transaction commits, and dropped 
 of services/notifications/webhooks.py). The jobs (jobs/push.py) re-load everything and decide then.
 """
 import ipaddress
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -15,13 +14,12 @@ from flask import current_app, has_app_context
 from ..errors import ValidationError
 from ..extensions import db
 from ..models import ChatSession, ChatStatus, Message, Operator, PushSubscription, Sender, Ticket, utcnow
-from . import assignment, vapid
+from . import assignment, presence, vapid
 
 CHAT_ASSIGNED, CHAT_WAITING, VISITOR_MESSAGE, SLA_BREACHED = ("chat_assigned", "chat_waiting", "visitor_message",
                                                               "sla_breached")
 OPERATOR_EVENTS = (CHAT_ASSIGNED, CHAT_WAITING, VISITOR_MESSAGE)
 ADMIN_EVENTS = OPERATOR_EVENTS + (SLA_BREACHED,)
-VISIBLE_FOR = timedelta(seconds=60)  # a visible tab beats every 25 s (static/dashboard/js/pwa.js)
 EXCERPT_LENGTH = 100
 PENDING_KEY, READY_KEY = "lucine_push_pending", "lucine_push_ready"
 
@@ -81,8 +79,6 @@ def check_keys(p256dh, auth):
 
 def check_events(operator, events):
     allowed = allowed_events(operator)
-    if events is None:
-        return list(allowed)
     unknown = [name for name in events if name not in allowed]
     if unknown:
         raise ValidationError(f"Unknown or not allowed alerts: {', '.join(unknown)}.",
@@ -108,17 +104,26 @@ def list_subscriptions(operator_id):
 
 
 def subscribe(operator, endpoint, p256dh, auth, events=None, user_agent=None):
-    """Store (or take over, or update) the device's subscription for `operator`; commits."""
+    """Store (or take over, or update) the device's subscription for `operator`; commits.
+
+    Without `events`, a device she already had keeps its alerts (the dashboard re-sends the subscription on
+    every start); a new one, or one taken over from a colleague, gets every alert her role allows.
+    """
     check_endpoint(endpoint, current_app.config["PUSH_SERVICE_HOSTS"])
     check_keys(p256dh, auth)
-    events = check_events(operator, events)
+    allowed = allowed_events(operator)
+    if events is not None:
+        events = check_events(operator, events)
     row = db.session.query(PushSubscription).filter(PushSubscription.endpoint == endpoint).with_for_update() \
         .one_or_none()
+    if events is None:
+        kept = row.events if row is not None and row.operator_id == operator.id else None
+        events = list(allowed) if kept is None else [name for name in allowed if name in kept]
     if row is None:
         row = PushSubscription(endpoint=endpoint, created_at=utcnow())
-        db.session.add(row)
     row.operator_id, row.p256dh, row.auth, row.events = operator.id, p256dh, auth, events
     row.device = device_label(user_agent)
+    db.session.add(row)
     db.session.commit()
     return row
 
@@ -128,17 +133,6 @@ def unsubscribe(operator_id, endpoint):
     db.session.query(PushSubscription).filter(PushSubscription.endpoint == endpoint,
                                               PushSubscription.operator_id == operator_id).delete()
     db.session.commit()
-
-
-def set_visible(operator, visible, now=None):
-    """A dashboard tab of hers is in view (heartbeat) or was hidden; commits."""
-    operator.dashboard_visible_until = (now or utcnow()) + VISIBLE_FOR if visible else None
-    db.session.commit()
-
-
-def dashboard_visible(operator, now=None):
-    until = operator.dashboard_visible_until
-    return until is not None and until > (now or utcnow())
 
 
 # --- hooks: one call from each use case; enqueued after its commit ---------------------------------------
@@ -252,11 +246,11 @@ def waiting_alert(session_id):
             subscriptions_for(free_operator_ids(), CHAT_WAITING))
 
 
-def visitor_message_alert(session_id, now=None):
+def visitor_message_alert(session_id):
     """(payload, subscriptions) for the chat's operator, unless a dashboard tab of hers is visible."""
     session = db.session.get(ChatSession, session_id)
     operator = session.operator if session is not None else None
-    if operator is None or dashboard_visible(operator, now):
+    if operator is None or presence.dashboard_visible(operator.id):
         return None
     return (chat_payload(session, "Nuovo messaggio del visitatore"),
             subscriptions_for([operator.id], VISITOR_MESSAGE))

@@ -1,9 +1,7 @@
-"""web push: operators' push subscriptions, and when a dashboard tab of theirs was last visible
+"""web push: operators' push subscriptions
 
 Issue 23: an operator's phone gets the alerts she picked (assigned chat, queue, visitor message, SLA) as Web
 Push. Each subscription is the browser's endpoint + keys, unique by endpoint (one device, one row).
-`operator.dashboard_visible_until` is the heartbeat of a visible dashboard tab: a visitor's message is pushed
-only when none is visible.
 
 Revision ID: 0003
 Revises: 0002
@@ -38,13 +36,9 @@ def upgrade():
     )
     with op.batch_alter_table("push_subscription", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_push_subscription_operator_id"), ["operator_id"], unique=False)
-    with op.batch_alter_table("operator", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("dashboard_visible_until", sa.DateTime(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table("operator", schema=None) as batch_op:
-        batch_op.drop_column("dashboard_visible_until")
     with op.batch_alter_table("push_subscription", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_push_subscription_operator_id"))
     op.drop_table("push_subscription")

@@ -5,7 +5,7 @@ import pytest
 
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import PushSubscription, SystemState
-from lucine_chatbot.services import vapid
+from lucine_chatbot.services import presence, vapid
 from tests import factories
 
 from ..push_receiver import PushService
@@ -136,17 +136,20 @@ def test_a_device_subscribed_by_someone_else_moves_to_whoever_subscribed_last(cl
 
 
 def test_presence_marks_a_dashboard_tab_visible_for_a_minute_or_hidden(client, operator, operator_headers):
-    from lucine_chatbot.services import push
-
     assert client.post("/api/operators/push/presence", json={"visible": True},
                        headers=operator_headers).status_code == 204
-    assert push.dashboard_visible(db.session.get(type(operator), operator.id))
+    assert presence.dashboard_visible(operator.id)
     client.post("/api/operators/push/presence", json={"visible": False}, headers=operator_headers)
-    db.session.expire_all()
-    assert not push.dashboard_visible(db.session.get(type(operator), operator.id))
+    assert not presence.dashboard_visible(operator.id)
 
 
 def test_a_subscription_from_the_local_push_service_is_accepted(client, operator_headers):
     with PushService() as service:
         response = client.post(SUBSCRIPTIONS, json=service.subscribe(), headers=operator_headers)
     assert response.status_code == 201
+
+
+def test_resending_the_subscription_without_events_keeps_her_picks(client, operator_headers):
+    client.post(SUBSCRIPTIONS, json=body(events=["chat_assigned"]), headers=operator_headers)
+    again = client.post(SUBSCRIPTIONS, json=body(), headers=operator_headers)
+    assert again.get_json()["subscription"]["events"] == ["chat_assigned"]

@@ -7,7 +7,7 @@ import pytest
 from lucine_chatbot.extensions import db
 from lucine_chatbot.jobs import push as push_jobs
 from lucine_chatbot.models import OperatorChat, PushSubscription, QueueEntry, Ticket, utcnow
-from lucine_chatbot.services import escalation, operator_chats, push, ticket_desk, tickets, timeouts
+from lucine_chatbot.services import escalation, operator_chats, presence, push, ticket_desk, tickets, timeouts
 from lucine_chatbot.services.notifications import DeliveryError
 
 from ..push_receiver import PushService
@@ -99,11 +99,11 @@ def test_a_visitor_message_is_pushed_only_while_no_dashboard_tab_of_hers_is_visi
     subscribe(giulia, service, events=["visitor_message"])
     chat = make.chat(status="WITH_OPERATOR", operator_id=giulia.id)
     db.session.add(OperatorChat(session_id=chat.id, operator_id=giulia.id))
-    push.set_visible(giulia, True)
+    presence.set_visible(giulia.id, True)
     client.post("/api/chat", json={"message": "Ci siete?", "sessionId": chat.public_id})
     run_jobs()
     assert service.received == []
-    push.set_visible(giulia, False)
+    presence.set_visible(giulia.id, False)
     client.post("/api/chat", json={"message": "Siamo al cancello nord", "sessionId": chat.public_id})
     run_jobs()
     [received] = service.wait_for(1)
