@@ -232,3 +232,13 @@ def test_activating_notifications_subscribes_this_phone_and_lists_it(phone):
         expect(row).to_contain_text("Chat assegnata · Messaggi dei visitatori")
         expect(phone.locator("[data-push-state]")).to_have_text("Attive")
         fits_the_screen(phone, "/dashboard/notifications")
+
+
+def test_chromium_finds_nothing_that_stops_installing_the_dashboard(phone):
+    operator("installabile")
+    sign_in(phone, "installabile")
+    registered_worker(phone)
+    cdp = phone.context.new_cdp_session(phone)
+    assert cdp.send("Page.getAppManifest")["errors"] == []
+    errors = [error["errorId"] for error in cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]]
+    assert [error for error in errors if error != "in-incognito"] == []  # test contexts are incognito profiles
