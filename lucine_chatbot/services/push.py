@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
+from sqlalchemy.exc import IntegrityError
 
 from ..errors import ValidationError
 from ..extensions import db
@@ -87,7 +88,7 @@ def check_events(operator, events):
 
 
 def device_label(user_agent):
-    """"Chrome · Android" from a User-Agent: enough for her to tell her devices apart."""
+    """A label like "Chrome · Android" from a User-Agent: enough for her to tell her devices apart."""
     ua = user_agent or ""
     browsers = (("Edg/", "Edge"), ("SamsungBrowser", "Samsung Internet"), ("Firefox", "Firefox"),
                 ("OPR/", "Opera"), ("Chrome", "Chrome"), ("Safari", "Safari"))
@@ -106,14 +107,22 @@ def list_subscriptions(operator_id):
 def subscribe(operator, endpoint, p256dh, auth, events=None, user_agent=None):
     """Store (or take over, or update) the device's subscription for `operator`; commits.
 
-    Without `events`, a device she already had keeps its alerts (the dashboard re-sends the subscription on
-    every start); a new one, or one taken over from a colleague, gets every alert her role allows.
+    Without `events`, a device she already had keeps its alerts; a new one, or one taken over from a
+    colleague, gets every alert her role allows.
     """
     check_endpoint(endpoint, current_app.config["PUSH_SERVICE_HOSTS"])
     check_keys(p256dh, auth)
-    allowed = allowed_events(operator)
     if events is not None:
         events = check_events(operator, events)
+    try:
+        return _store(operator, endpoint, p256dh, auth, events, device_label(user_agent))
+    except IntegrityError:  # the same device subscribed twice at once: the other request inserted the row
+        db.session.rollback()
+        return _store(operator, endpoint, p256dh, auth, events, device_label(user_agent))
+
+
+def _store(operator, endpoint, p256dh, auth, events, device):
+    allowed = allowed_events(operator)
     row = db.session.query(PushSubscription).filter(PushSubscription.endpoint == endpoint).with_for_update() \
         .one_or_none()
     if events is None:
@@ -121,8 +130,7 @@ def subscribe(operator, endpoint, p256dh, auth, events=None, user_agent=None):
         events = list(allowed) if kept is None else [name for name in allowed if name in kept]
     if row is None:
         row = PushSubscription(endpoint=endpoint, created_at=utcnow())
-    row.operator_id, row.p256dh, row.auth, row.events = operator.id, p256dh, auth, events
-    row.device = device_label(user_agent)
+    row.operator_id, row.p256dh, row.auth, row.events, row.device = operator.id, p256dh, auth, events, device
     db.session.add(row)
     db.session.commit()
     return row

@@ -84,7 +84,8 @@ async function subscribe() {
     $("[data-push-denied]").hidden = permission !== "denied";
     throw new Error("Permesso per le notifiche non concesso.");
   }
-  const registration = await navigator.serviceWorker.ready;
+  if (!(await serviceWorker)) throw new Error("Il service worker della dashboard non è attivo: ricarica la pagina.");
+  const registration = await navigator.serviceWorker.ready; // subscribing needs an active worker
   const { publicKey } = await api("/api/operators/push/config");
   const key = keyBytes(publicKey);
   let subscription = await registration.pushManager.getSubscription();
