@@ -50,11 +50,13 @@ function showAlert(data) {
   });
 }
 
-self.addEventListener("push", (event) => {
+function onPush(event) {
   let data = {};
   try { data = event.data ? event.data.json() : {}; } catch (_err) { data = { body: event.data.text() }; }
   event.waitUntil(showAlert(data));
-});
+}
+
+self.addEventListener("push", onPush);
 
 // Focus a tab already showing the chat; else bring a dashboard tab there; else open a new window.
 async function openChat(url) {
@@ -71,7 +73,9 @@ async function openChat(url) {
   return self.clients.openWindow(target);
 }
 
-self.addEventListener("notificationclick", (event) => {
+function onNotificationClick(event) {
   event.notification.close();
   event.waitUntil(openChat(event.notification.data && event.notification.data.url));
-});
+}
+
+self.addEventListener("notificationclick", onNotificationClick);

@@ -183,13 +183,25 @@ def test_a_push_is_shown_and_its_click_opens_or_focuses_the_chat(phone):
     worker = registered_worker(phone)
     payload = {"title": "Chat assegnata a te", "body": "Ciao", "url": f"/dashboard/chats/{chat.public_id}",
                "tag": f"chat-{chat.public_id}"}
+    # The worker's push handler, given the decrypted payload as the browser hands it over (a PushMessageData).
     shown = worker.evaluate("""async (payload) => {
-        await showAlert(payload);
+        let pending = null;
+        const data = { json: () => payload, text: () => JSON.stringify(payload) };
+        onPush({ data, waitUntil: (promise) => { pending = promise; } });
+        await pending;
         return (await self.registration.getNotifications()).map((n) => [n.title, n.tag, n.data.url]);
     }""", payload)
     assert shown == [[payload["title"], payload["tag"], phone.url.split("/dashboard")[0] + payload["url"]]]
-    # A dashboard tab is open elsewhere: the click brings it to the chat.
-    worker.evaluate("(url) => openChat(url)", payload["url"])
+    # A dashboard tab is open elsewhere: the click (the worker's own handler, given the notification it showed)
+    # closes the notification and brings that tab to the chat.
+    left = worker.evaluate("""async () => {
+        const [notification] = await self.registration.getNotifications();
+        let pending = null;
+        onNotificationClick({ notification, waitUntil: (promise) => { pending = promise; } });
+        await pending;
+        return (await self.registration.getNotifications()).length;
+    }""")
+    assert left == 0
     phone.wait_for_url(f"**/dashboard/chats/{chat.public_id}")
     # No dashboard window at all: a new one opens on the chat (openWindow needs the click's user activation,
     # which a test cannot give, so it is recorded instead).
