@@ -73,9 +73,11 @@ def fits_the_screen(page, path):
     assert small == [], f"{path} has touch targets under 44 px: {small}"
 
 
-def test_every_operator_page_fits_a_390_px_phone_with_44_px_targets(phone):
+@pytest.mark.parametrize("width", [390, 360])
+def test_every_operator_page_fits_a_phone_with_44_px_targets(phone, width):
     chat = busy_day()
     operator("telefono", is_online=True)
+    phone.set_viewport_size({"width": width, "height": 780})
     sign_in(phone, "telefono")
     for path in OPERATOR_PAGES + [f"/dashboard/chats/{chat.public_id}"]:
         fits_the_screen(phone, path)
