@@ -6,6 +6,9 @@ from pathlib import Path
 
 ENVIRONMENTS = ("development", "testing", "production")
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "JWT_SECRET_KEY")
+# The push services of Chrome/Android/Opera/Samsung (FCM), Firefox (autopush), Safari (Apple) and Edge (WNS).
+DEFAULT_PUSH_SERVICE_HOSTS = ("fcm.googleapis.com", "android.googleapis.com", "updates.push.services.mozilla.com",
+                              "web.push.apple.com", "*.notify.windows.com")
 
 
 class ConfigError(RuntimeError):
@@ -139,6 +142,14 @@ class BaseConfig:
     WEBHOOK_URLS = []
     WEBHOOK_SECRET = ""
 
+    # Web Push to operators' devices (SPEC §8, issue 23). Without keys, a pair is generated once and kept in
+    # the database (services/vapid.py). Subscriptions are accepted only on these push services' hosts
+    # ("*.x" = any subdomain of x); plain http only for loopback hosts listed here (tests).
+    VAPID_PUBLIC_KEY = ""
+    VAPID_PRIVATE_KEY = ""
+    VAPID_SUBJECT = ""
+    PUSH_SERVICE_HOSTS = list(DEFAULT_PUSH_SERVICE_HOSTS)
+
     # Embedded default: migrate, seed and start the sweep thread when `flask run` serves.
     EMBEDDED_SETUP = True
     LOG_LEVEL = "INFO"
@@ -149,7 +160,8 @@ class BaseConfig:
         "RATE_LIMIT_CHAT", "RATE_LIMIT_POLL", "RATE_LIMIT_LOGIN", "RATE_LIMIT_LOGIN_IP", "RATE_LIMIT_TICKET",
         "RATE_LIMIT_DEFAULT", "PUBLIC_BASE_URL", "SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM",
         "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_FROM", "TWILIO_SMS_FROM",
-        "TWILIO_API_BASE", "WEBHOOK_SECRET", "LOG_LEVEL",
+        "TWILIO_API_BASE", "WEBHOOK_SECRET", "LOG_LEVEL", "VAPID_PUBLIC_KEY", "VAPID_PRIVATE_KEY",
+        "VAPID_SUBJECT",
     )
     _INTS = (
         "SWEEP_INTERVAL_SECONDS", "IDLE_AFTER_SECONDS", "WAITING_CLIENT_AFTER_SECONDS", "END_AFTER_SECONDS",
@@ -159,7 +171,7 @@ class BaseConfig:
         "CHAT_RETENTION_DAYS", "SMTP_PORT", "JOB_TIMEOUT_AI_SECONDS", "JOB_TIMEOUT_DEFAULT_SECONDS",
         "DB_PING_IDLE_SECONDS", "AI_CONCURRENCY", "AI_REPLY_DEADLINE_SECONDS",
     )
-    _LISTS = ("CORS_ORIGINS", "ADMIN_ALERT_EMAILS", "WEBHOOK_URLS")
+    _LISTS = ("CORS_ORIGINS", "ADMIN_ALERT_EMAILS", "WEBHOOK_URLS", "PUSH_SERVICE_HOSTS")
 
     @classmethod
     def from_env(cls, env=None):
@@ -226,6 +238,8 @@ def load_config(name=None, env=None, instance_path=None):
     settings.setdefault("SQLALCHEMY_DATABASE_URI", _default_database_url(instance_path))
     if settings["REDIS_URL"]:
         settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"]
+    if settings["VAPID_PUBLIC_KEY"] and not settings["VAPID_PRIVATE_KEY"]:
+        raise ConfigError("VAPID_PUBLIC_KEY is set without VAPID_PRIVATE_KEY: push needs the key pair")
     if name == "production":
         missing = [key for key in REQUIRED_IN_PRODUCTION if not settings.get(key)]
         if missing:

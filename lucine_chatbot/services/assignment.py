@@ -13,7 +13,7 @@ from ..errors import Conflict
 from ..extensions import db
 from ..models import ChatSession, ChatStatus, Message, Operator, OperatorChat, QueueEntry, QueueStatus, Sender
 from ..models import utcnow
-from . import automated_texts, chats, events, state_machine
+from . import automated_texts, chats, events, push, state_machine
 
 CLAIMABLE_STATUSES = (ChatStatus.ACTIVE, ChatStatus.IDLE, ChatStatus.WAITING_OPERATOR)
 OPERATOR_SIDE_STATUSES = (ChatStatus.WITH_OPERATOR, ChatStatus.WAITING_CLIENT)
@@ -157,6 +157,7 @@ def assign(session, operator, now, via, from_operator_id=None, require_online=Fa
     session.last_activity_at = now
     events.record("operator_connected", session, operator_id=operator.id, via=via)
     key = "operator_transferred" if from_operator_id else "operator_joined"
+    push.chat_assigned(session, operator, via)
     return [system_message(session, key, now, smart_actions=[smart_action("end_chat", session.language,
                                                                           "secondary")],
                            meta={"operatorName": operator.display_name, "operatorId": operator.id},

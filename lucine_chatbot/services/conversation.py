@@ -162,6 +162,7 @@ def _keeping_state():
 def to_human(session, status, now):
     """A message while a human is involved never reaches the AI; WAITING_CLIENT wakes the chat up."""
     session.last_visitor_message_at = now
+    escalation().visitor_wrote(session)
     if status == ChatStatus.WAITING_CLIENT:
         state_machine.change_status(session, ChatStatus.WITH_OPERATOR, reason="visitor_returned", now=now)
         events.record("chat_reactivated", session, operator_id=session.operator_id)

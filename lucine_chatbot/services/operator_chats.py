@@ -9,7 +9,7 @@ from ..errors import Conflict, Forbidden, ValidationError
 from ..extensions import db
 from ..models import (ChatSession, ChatStatus, InternalNote, Message, Operator, OperatorChat, QueueEntry,
                       QueueStatus, Sender, utcnow)
-from . import assignment, chats, events, state_machine
+from . import assignment, chats, events, push, state_machine
 from .assignment import system_message
 from . import get_or_404
 
@@ -171,3 +171,4 @@ def requeue(session, previous_operator_id, now, note):
         return
     db.session.add(QueueEntry(session_id=session.id, priority=REQUEUE_PRIORITY,
                               reason=assignment.REQUEUED_REASON, enqueued_at=now))
+    push.chat_waiting(session)

@@ -3,7 +3,7 @@ from ..errors import Conflict, ValidationError
 from ..extensions import db
 from ..models import AuditLog, Message, Operator, Priority, Sender, Ticket, TicketNote, TicketStatus, utcnow
 from ..schemas.common import iso
-from . import events, sla
+from . import events, push, sla
 from . import get_or_404
 
 T = TicketStatus
@@ -132,6 +132,7 @@ def escalate_overdue(now):
         ticket.sla_breached, ticket.breached_at, ticket.updated_at = True, now, now
         events.record("ticket_sla_breached", ticket.session, ticketNumber=ticket.number, dueAt=iso(ticket.due_at),
                       previousPriority=previous, priority=str(ticket.priority))
+        push.ticket_overdue(ticket)
     ids = [ticket.id for ticket in overdue]
     db.session.commit()
     if ids:
