@@ -2,8 +2,6 @@
 import json
 import logging
 
-from pywebpush import WebPushException, webpush
-
 from .base import DeliveryError
 
 logger = logging.getLogger(__name__)
@@ -22,6 +20,10 @@ def send(subscription, payload, vapid, subject, ttl, urgency):
     Raises SubscriptionGone (404/410), DeliveryError when a retry may succeed (429, 5xx, network), and
     returns the status of any other refusal after logging it (a retry would be refused the same way).
     """
+    # Imported here: pywebpush brings requests and aiohttp (~15 MB), which the worker needs only once a push
+    # is sent, not for the AI replies it spends its evenings on.
+    from pywebpush import WebPushException, webpush
+
     info = {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
     data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     try:
@@ -35,7 +37,7 @@ def send(subscription, payload, vapid, subject, ttl, urgency):
     return response.status_code
 
 
-def _refused(subscription, exc):
+def _refused(subscription, exc):  # exc: pywebpush.WebPushException
     status = exc.response.status_code if exc.response is not None else None
     if status in GONE:
         raise SubscriptionGone(status)
