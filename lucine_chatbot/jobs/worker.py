@@ -14,6 +14,7 @@ import pkgutil
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from rq import SimpleWorker
@@ -140,6 +141,7 @@ class ConcurrentWorker(AppWorker):
 
     death_penalty_class = JobDeathPenalty
     HEARTBEAT_WHILE_FULL = 15  # s: the worker's heartbeat while every thread is busy (its TTL is minutes)
+    HEARTBEAT_EVERY = 5  # s: the most often a plain heartbeat is written
     _busy = 0  # jobs in hand
     _waiting = False  # the main thread waits for a free thread or for Redis to hand it a job
 
@@ -207,7 +209,18 @@ class ConcurrentWorker(AppWorker):
     def set_state(self, state, pipeline=None):
         if state == WorkerStatus.IDLE and self._busy:  # SimpleWorker marks itself idle after each job
             state = WorkerStatus.BUSY
+        if pipeline is None and state == self._state:  # RQ sets it several times a job: write changes only
+            return None
         return super().set_state(state, pipeline=pipeline)
+
+    def heartbeat(self, timeout=None, pipeline=None):
+        """RQ beats around every dequeue and after every job, each time two commands: at dozens of jobs a second
+        that is most of the worker's Redis traffic for a key that lives for minutes (worker_ttl). A plain beat
+        within HEARTBEAT_EVERY seconds of the last is skipped; one with a timeout or in a pipeline is not."""
+        if timeout is None and pipeline is None and self.last_heartbeat is not None \
+                and (datetime.now(timezone.utc) - self.last_heartbeat).total_seconds() < self.HEARTBEAT_EVERY:
+            return None
+        return super().heartbeat(timeout, pipeline)
 
     def teardown(self):
         """Warm shutdown: the jobs in hand finish before the worker unregisters."""
