@@ -136,6 +136,11 @@ class BaseConfig:
     TWILIO_WHATSAPP_FROM = ""
     TWILIO_SMS_FROM = ""
     TWILIO_API_BASE = "https://api.twilio.com"
+    # Cost limits on WhatsApp/SMS (docs/tickets-and-notifications.md): the visitors of an event in Italy come from
+    # Italy and its neighbours; a number elsewhere is refused at ticket creation (422, leave an email instead).
+    # 200 messages a day is ten times a busy evening's tickets; past it, email when possible, and admins alerted.
+    SMS_ALLOWED_COUNTRIES = ["IT", "CH", "DE", "AT", "FR"]
+    SMS_DAILY_CAP = 200
     WEBHOOK_URLS = []
     WEBHOOK_SECRET = ""
 
@@ -157,9 +162,9 @@ class BaseConfig:
         "AI_TIMEOUT_SECONDS", "AI_MAX_RETRIES", "AI_MAX_TOKENS", "AI_HISTORY_MESSAGES",
         "MAX_CHATS_PER_OPERATOR", "BCRYPT_ROUNDS", "TRUSTED_PROXY_HOPS", "ANALYTICS_RETENTION_DAYS",
         "CHAT_RETENTION_DAYS", "SMTP_PORT", "JOB_TIMEOUT_AI_SECONDS", "JOB_TIMEOUT_DEFAULT_SECONDS",
-        "DB_PING_IDLE_SECONDS", "AI_CONCURRENCY", "AI_REPLY_DEADLINE_SECONDS",
+        "DB_PING_IDLE_SECONDS", "AI_CONCURRENCY", "AI_REPLY_DEADLINE_SECONDS", "SMS_DAILY_CAP",
     )
-    _LISTS = ("CORS_ORIGINS", "ADMIN_ALERT_EMAILS", "WEBHOOK_URLS")
+    _LISTS = ("CORS_ORIGINS", "ADMIN_ALERT_EMAILS", "WEBHOOK_URLS", "SMS_ALLOWED_COUNTRIES")
 
     @classmethod
     def from_env(cls, env=None):

@@ -10,7 +10,8 @@ import pytest
 
 from lucine_chatbot.extensions import db
 from lucine_chatbot.jobs import notify
-from lucine_chatbot.services import events, notifications, ticket_desk, tickets, timeouts
+from lucine_chatbot.models import OutboxMessage, OutboxStatus, utcnow
+from lucine_chatbot.services import events, notifications, outbox, ticket_desk, tickets, timeouts
 from lucine_chatbot.services.notifications import DeliveryError, webhooks
 from lucine_chatbot.services.notifications.smtp import SmtpNotifier
 
@@ -18,6 +19,11 @@ from ..receivers import HttpServer, SmtpServer
 
 NOW = datetime(2026, 12, 12, 18, 0)
 SECRET = "webhook-secret"
+
+
+def outbox_rows(kind):
+    db.session.expire_all()
+    return db.session.query(OutboxMessage).filter_by(kind=kind).order_by(OutboxMessage.id).all()
 
 
 def configure(app, monkeypatch, **settings):
@@ -98,21 +104,28 @@ def test_a_breached_ticket_alerts_the_admins_by_mail(smtp, run_jobs):
 
 
 def test_unconfigured_channels_send_nothing_and_raise_nothing(app, run_jobs):
-    ticket, token = tickets.create_ticket_from_visitor("Ciao", "EMAIL", email="ana@example.com", now=NOW)
+    ticket, _ = tickets.create_ticket_from_visitor("Ciao", "EMAIL", email="ana@example.com", now=NOW)
     run_jobs()
-    assert notify.send_ticket_confirmation(ticket.id, token) is None
-    assert notify.send_breach_alert(ticket.id) is None
+    [row] = outbox_rows("ticket_confirmation")
+    assert (row.status, row.channel, row.last_error) == (OutboxStatus.SKIPPED, None,
+                                                         "no channel configured or allowed for this visitor")
+    assert notify.deliver_notification(row.id) is None  # already done: nothing to do twice
     assert not notifications.email_notifier().enabled
 
 
-def test_a_refusing_twilio_raises_so_the_job_is_retried(app, monkeypatch):
+def test_a_refusing_twilio_leaves_the_row_pending_for_a_retry_with_backoff(app, monkeypatch, run_jobs):
     with HttpServer(status=500) as server:
         configure(app, monkeypatch, TWILIO_ACCOUNT_SID="AC1", TWILIO_AUTH_TOKEN="t", TWILIO_WHATSAPP_FROM="+1415",
                   TWILIO_API_BASE=server.url)
-        ticket, token = tickets.create_ticket_from_visitor("Ciao", "WHATSAPP", phone="+393331234567", now=NOW)
-        with pytest.raises(DeliveryError):
-            notify.send_ticket_confirmation(ticket.id, token)
-    assert notify.send_ticket_confirmation.job_options.retries >= 3
+        tickets.create_ticket_from_visitor("Ciao", "WHATSAPP", phone="+393331234567", now=NOW)
+        run_jobs()
+        assert len(server.requests) == 1
+    [row] = outbox_rows("ticket_confirmation")
+    assert (row.status, row.attempts, row.claimed_until) == (OutboxStatus.PENDING, 1, None)
+    assert "HTTP 500" in row.last_error
+    wait = (row.next_attempt_at - utcnow()).total_seconds()
+    assert outbox.RETRY_BACKOFF[0] - 5 < wait <= outbox.RETRY_BACKOFF[0]
+    assert outbox.drain() == 0, "not due yet"
 
 
 def test_an_unreachable_smtp_server_raises_delivery_error(app):
@@ -176,21 +189,3 @@ def test_starttls_is_required_when_configured(app):
         with pytest.raises(DeliveryError):
             notifier.send("x@example.com", "s", "t")
         assert server.messages == []
-
-
-@pytest.mark.redis_only
-def test_a_failed_notification_job_is_scheduled_again_with_backoff(app, monkeypatch, run_jobs):
-    from rq.registry import ScheduledJobRegistry
-
-    from lucine_chatbot.jobs import dispatch
-
-    with HttpServer(status=503) as server:
-        configure(app, monkeypatch, TWILIO_ACCOUNT_SID="AC1", TWILIO_AUTH_TOKEN="t", TWILIO_WHATSAPP_FROM="+1415",
-                  TWILIO_API_BASE=server.url)
-        tickets.create_ticket_from_visitor("Ciao", "WHATSAPP", phone="+393331234567", now=NOW)
-        run_jobs()
-        assert len(server.requests) == 1
-    [job_id] = ScheduledJobRegistry(queue=dispatch.get_queue("default")).get_job_ids()
-    job = dispatch.get_queue("default").fetch_job(job_id)
-    assert job.func_name.endswith("send_ticket_confirmation")
-    assert job.retries_left == len(notify.RETRY_BACKOFF) - 1

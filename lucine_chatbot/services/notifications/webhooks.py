@@ -1,8 +1,7 @@
-"""Signed webhooks for chat and ticket events, sent only once the transaction that recorded them commits."""
+"""Signed webhooks for chat and ticket events, owed through the outbox by the transaction that records them."""
 import hashlib
 import hmac
 import json
-import logging
 import urllib.error
 import urllib.request
 
@@ -12,11 +11,8 @@ from ...models import utcnow
 from ...schemas.common import iso
 from .base import DeliveryError
 
-logger = logging.getLogger(__name__)
 HTTP_TIMEOUT_SECONDS = 10
 SIGNATURE_HEADER = "X-Lucine-Signature"
-PENDING_KEY = "lucine_webhook_payloads"
-READY_KEY = "lucine_webhook_ready"
 EVENT_PREFIXES = ("chat_", "ticket_", "escalation_", "queue_", "operator_connected", "internal_note_added",
                   "data_deleted")
 
@@ -52,38 +48,19 @@ def wanted(event_type):
 
 
 def track(session, event_type, session_public_id, operator_id, data):
-    """Remember an event of `session`'s transaction; it goes out after commit, and is dropped on rollback."""
+    """Owe the event to every WEBHOOK_URLS entry: one outbox row per URL in `session`'s transaction, sent after
+    its commit and dropped by its rollback."""
     if not (has_app_context() and current_app.config.get("WEBHOOK_URLS") and wanted(event_type)):
         return
-    install()
+    from .. import outbox
+
     payload = dict(data, sessionId=session_public_id, operatorId=operator_id)
-    session.info.setdefault(PENDING_KEY, []).append(encode(event_type, payload, iso(utcnow())))
+    event = json.loads(encode(event_type, payload, iso(utcnow())))  # plain JSON values, as the row stores them
+    for url in current_app.config["WEBHOOK_URLS"]:
+        outbox.add("webhook", url=url, event=event)
 
 
-def _after_commit(session):
-    """Committed: the payloads become deliverable once the transaction has fully ended (SQL is allowed again,
-    which an inline job may need)."""
-    session.info.setdefault(READY_KEY, []).extend(session.info.pop(PENDING_KEY, []))
-
-
-def _after_rollback(session, *_args):
-    session.info.pop(PENDING_KEY, None)
-
-
-def _after_transaction_end(session, transaction):
-    if transaction.parent is not None or not session.info.get(READY_KEY) or not has_app_context():
-        return
-    bodies = session.info.pop(READY_KEY)
-    from ...jobs import dispatch, notify
-
-    for body in bodies:
-        for url in current_app.config["WEBHOOK_URLS"]:
-            dispatch.enqueue(notify.deliver_webhook, url, body)
-
-
-def install():
-    from .. import listen_on_every_session
-
-    listen_on_every_session(("after_commit", _after_commit), ("after_rollback", _after_rollback),
-                            ("after_soft_rollback", _after_rollback),
-                            ("after_transaction_end", _after_transaction_end))
+def deliver(url, event):
+    """POST a stored event to `url`, signed with today's WEBHOOK_SECRET."""
+    body = json.dumps(event, separators=(",", ":"), ensure_ascii=False)
+    return post(url, body, current_app.config.get("WEBHOOK_SECRET", ""))
