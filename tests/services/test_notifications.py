@@ -189,3 +189,66 @@ def test_starttls_is_required_when_configured(app):
         with pytest.raises(DeliveryError):
             notifier.send("x@example.com", "s", "t")
         assert server.messages == []
+
+
+def test_a_webhook_carries_an_event_id_and_a_timestamp_inside_the_signed_body(hooks, run_jobs, make):
+    before = utcnow()
+    events.record("chat_resolved", make.chat())
+    db.session.commit()
+    run_jobs()
+    [call] = hooks.requests
+    [event] = verified_events(hooks)
+    assert call["headers"]["X-Lucine-Event-Id"] == event["id"] and len(event["id"]) == 36
+    signed_at = datetime.fromisoformat(event["timestamp"].rstrip("Z"))
+    assert before - timedelta(seconds=1) <= signed_at <= utcnow() and event["occurredAt"].endswith("Z")
+    forged = call["body"].replace(event["timestamp"].encode(), b"2030-01-01T00:00:00Z")
+    assert webhooks.sign(forged, SECRET) != call["headers"]["X-Lucine-Signature"], "the timestamp is signed"
+
+
+def test_a_retried_webhook_keeps_its_id_and_is_signed_again_with_a_fresh_timestamp(hooks, run_jobs, make):
+    hooks.status = 503
+    events.record("chat_resolved", make.chat())
+    db.session.commit()
+    run_jobs()
+    hooks.status = 200
+    db.session.query(OutboxMessage).update({"next_attempt_at": utcnow() - timedelta(seconds=1)})
+    db.session.commit()
+    assert outbox.drain() == 1
+    first, second = verified_events(hooks)
+    assert first["id"] == second["id"] and first["occurredAt"] == second["occurredAt"]
+    assert second["timestamp"] >= first["timestamp"]
+
+
+def test_one_event_has_one_id_at_every_url(app, monkeypatch, run_jobs, make):
+    with HttpServer(status=200) as one, HttpServer(status=200) as two:
+        configure(app, monkeypatch, WEBHOOK_URLS=[one.url, two.url], WEBHOOK_SECRET=SECRET)
+        events.record("chat_resolved", make.chat())
+        db.session.commit()
+        run_jobs()
+        assert verified_events(one)[0]["id"] == verified_events(two)[0]["id"]
+
+
+def receiver_accepts(raw_body, headers, seen_ids, now, tolerance=timedelta(minutes=5)):
+    """docs/tickets-and-notifications.md's receiver: signature, then freshness, then the id not seen before."""
+    expected = "sha256=" + hmac.new(SECRET.encode(), raw_body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, headers.get("X-Lucine-Signature", "")):
+        return "bad signature"
+    event = json.loads(raw_body)
+    signed_at = datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00")).replace(tzinfo=None)
+    if abs(now - signed_at) > tolerance:
+        return "stale"
+    if event["id"] in seen_ids:
+        return "duplicate"
+    seen_ids.add(event["id"])
+    return "ok"
+
+
+def test_a_receiver_can_refuse_a_replay_by_id_and_an_old_body_by_timestamp(hooks, run_jobs, make):
+    events.record("chat_resolved", make.chat())
+    db.session.commit()
+    run_jobs()
+    [call] = hooks.requests
+    seen = set()
+    assert receiver_accepts(call["body"], call["headers"], seen, utcnow()) == "ok"
+    assert receiver_accepts(call["body"], call["headers"], seen, utcnow()) == "duplicate"
+    assert receiver_accepts(call["body"], call["headers"], set(), utcnow() + timedelta(hours=1)) == "stale"

@@ -4,6 +4,7 @@ import hmac
 import json
 import urllib.error
 import urllib.request
+import uuid
 
 from flask import current_app, has_app_context
 
@@ -13,6 +14,7 @@ from .base import DeliveryError
 
 HTTP_TIMEOUT_SECONDS = 10
 SIGNATURE_HEADER = "X-Lucine-Signature"
+EVENT_ID_HEADER = "X-Lucine-Event-Id"
 EVENT_PREFIXES = ("chat_", "ticket_", "escalation_", "queue_", "operator_connected", "internal_note_added",
                   "data_deleted")
 
@@ -22,15 +24,27 @@ def sign(body, secret):
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
-def encode(event_type, data, timestamp):
-    return json.dumps({"event": event_type, "data": data, "timestamp": timestamp}, separators=(",", ":"),
-                      ensure_ascii=False, default=str)
+def new_event(event_type, data, occurred_at):
+    """What the outbox keeps of an event: a unique `id` (the same on every retry and every URL, so a receiver
+    can drop a duplicate) and when it happened; values made plain JSON, as the row stores them."""
+    return {"id": str(uuid.uuid4()), "event": event_type, "data": json.loads(json.dumps(data, default=str)),
+            "occurredAt": occurred_at}
 
 
-def post(url, body, secret):
-    """POST one payload; any non-2xx or network failure raises DeliveryError (so the job retries)."""
+def encode(event, timestamp):
+    """The raw body of one attempt: the event and `timestamp`, the moment it was signed (so a receiver can refuse
+    a replayed old body: the signature covers the timestamp)."""
+    body = {"id": event["id"], "event": event["event"], "data": event["data"], "occurredAt": event["occurredAt"],
+            "timestamp": timestamp}
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+
+def post(url, body, secret, event_id=None):
+    """POST one payload; any non-2xx or network failure raises DeliveryError (the outbox retries)."""
     raw = body.encode("utf-8")
     headers = {"Content-Type": "application/json", "User-Agent": "lucine-chatbot-webhooks/1"}
+    if event_id:
+        headers[EVENT_ID_HEADER] = event_id
     if secret:
         headers[SIGNATURE_HEADER] = sign(raw, secret)
     request = urllib.request.Request(url, data=raw, method="POST", headers=headers)
@@ -54,13 +68,12 @@ def track(session, event_type, session_public_id, operator_id, data):
         return
     from .. import outbox
 
-    payload = dict(data, sessionId=session_public_id, operatorId=operator_id)
-    event = json.loads(encode(event_type, payload, iso(utcnow())))  # plain JSON values, as the row stores them
+    event = new_event(event_type, dict(data, sessionId=session_public_id, operatorId=operator_id), iso(utcnow()))
     for url in current_app.config["WEBHOOK_URLS"]:
         outbox.add("webhook", url=url, event=event)
 
 
 def deliver(url, event):
-    """POST a stored event to `url`, signed with today's WEBHOOK_SECRET."""
-    body = json.dumps(event, separators=(",", ":"), ensure_ascii=False)
-    return post(url, body, current_app.config.get("WEBHOOK_SECRET", ""))
+    """POST a stored event to `url`, stamped and signed now (with today's WEBHOOK_SECRET)."""
+    body = encode(event, iso(utcnow()))
+    return post(url, body, current_app.config.get("WEBHOOK_SECRET", ""), event.get("id"))
