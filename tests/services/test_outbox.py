@@ -10,6 +10,7 @@ from lucine_chatbot.jobs import dispatch, notify
 from lucine_chatbot.jobs.schedule import periodic_jobs
 from lucine_chatbot.models import OutboxMessage, OutboxStatus, utcnow
 from lucine_chatbot.services import outbox, tickets
+from lucine_chatbot.services.notifications import webhooks
 
 from ..receivers import HttpServer, SmtpServer
 
@@ -147,7 +148,8 @@ def test_the_drain_is_a_periodic_job_every_30_seconds():
 def test_workers_racing_for_one_row_send_it_once(app, monkeypatch):
     with HttpServer(status=200) as hooks:
         monkeypatch.setitem(app.config, "WEBHOOK_SECRET", "s")
-        row_id = owe_without_a_job("webhook", payload={"url": hooks.url, "event": {"event": "chat_started"}})
+        row_id = owe_without_a_job("webhook", payload={"url": hooks.url, "event": webhooks.new_event(
+            "chat_started", {}, "2026-12-12T18:00:00.000Z")})
         barrier = threading.Barrier(8)
 
         def deliver():
