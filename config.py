@@ -33,6 +33,18 @@ def _list(env, name):
     return [item.strip() for item in env.get(name, "").split(",") if item.strip()]
 
 
+def _countries(env, name, default):
+    """ISO 3166 alpha-2 codes that lucine_chatbot/data/calling_codes.py knows, or `*`; upper-cased."""
+    from lucine_chatbot.data.calling_codes import ANY_COUNTRY, CALLING_CODES
+
+    codes = [code.upper() for code in _list(env, name)] or list(default)
+    unknown = [code for code in codes if code != ANY_COUNTRY and code not in CALLING_CODES]
+    if unknown:
+        raise ConfigError(f"{name} has codes without a known calling code: {', '.join(unknown)} "
+                          f"(known: {', '.join(sorted(CALLING_CODES))}, or * for any)")
+    return codes
+
+
 def normalise_database_url(url):
     """Render hands out `postgres://`; SQLAlchemy wants a dialect it knows, with the psycopg 3 driver."""
     if url.startswith("postgres://"):
@@ -164,7 +176,7 @@ class BaseConfig:
         "CHAT_RETENTION_DAYS", "SMTP_PORT", "JOB_TIMEOUT_AI_SECONDS", "JOB_TIMEOUT_DEFAULT_SECONDS",
         "DB_PING_IDLE_SECONDS", "AI_CONCURRENCY", "AI_REPLY_DEADLINE_SECONDS", "SMS_DAILY_CAP",
     )
-    _LISTS = ("CORS_ORIGINS", "ADMIN_ALERT_EMAILS", "WEBHOOK_URLS", "SMS_ALLOWED_COUNTRIES")
+    _LISTS = ("CORS_ORIGINS", "ADMIN_ALERT_EMAILS", "WEBHOOK_URLS")
 
     @classmethod
     def from_env(cls, env=None):
@@ -177,6 +189,7 @@ class BaseConfig:
         settings["AI_TEMPERATURE"] = float(env.get("AI_TEMPERATURE") or cls.AI_TEMPERATURE)
         settings["AI_DRAFT_INTERVAL_SECONDS"] = float(env.get("AI_DRAFT_INTERVAL_SECONDS")
                                                       or cls.AI_DRAFT_INTERVAL_SECONDS)
+        settings["SMS_ALLOWED_COUNTRIES"] = _countries(env, "SMS_ALLOWED_COUNTRIES", cls.SMS_ALLOWED_COUNTRIES)
         settings["SMTP_STARTTLS"] = _bool(env, "SMTP_STARTTLS", cls.SMTP_STARTTLS)
         settings["RATELIMIT_ENABLED"] = _bool(env, "RATELIMIT_ENABLED", cls.RATELIMIT_ENABLED)
         settings["EMBEDDED_SETUP"] = _bool(env, "EMBEDDED_SETUP", cls.EMBEDDED_SETUP)

@@ -16,6 +16,7 @@ from ..models import (ChatSession, ChatStatus, ContactMethod, InternalNote, Mess
                       QueueEntry, QueueStatus, Ticket, utcnow)
 from ..schemas.common import iso, operator_out
 from . import assignment, escalation, events, outbox, sla, state_machine
+from .notifications import phone_limits
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,20 @@ def validate_contact(contact_method, email=None, phone=None):
         raise BadRequest("An email address is needed to answer you.", fields={"email": "required for EMAIL"})
     if method in PHONE_METHODS and not phone:
         raise BadRequest("A phone number is needed to answer you.", fields={"phone": f"required for {method}"})
-    return method, normalise_email(email) if email else None, normalise_phone(phone) if phone else None
+    email, phone = normalise_email(email) if email else None, normalise_phone(phone) if phone else None
+    if method in PHONE_METHODS:
+        refuse_unreachable_phone(phone)
+    return method, email, phone
+
+
+def refuse_unreachable_phone(phone):
+    """A number we may not message (SMS_ALLOWED_COUNTRIES) is refused now, while the visitor can still leave an
+    email, rather than accepted and never answered. :raise ValidationError: naming `phone` (422)."""
+    if phone_limits.country_allowed(phone):
+        return
+    countries = ", ".join(phone_limits.allowed_countries())
+    raise ValidationError("We can only send WhatsApp and SMS messages to some countries: please leave an email.",
+                          fields={"phone": f"WhatsApp/SMS only to numbers of {countries}: please choose email"})
 
 
 # --- creation ------------------------------------------------------------------------------------------------
