@@ -61,7 +61,7 @@ def record_cap_reached(now, channel, kind, cap):
     first_today = not db.session.scalar(
         sa.select(sa.func.count()).select_from(AnalyticsEvent)
         .where(AnalyticsEvent.type == CAP_EVENT, AnalyticsEvent.created_at >= day_start(now)))
-    events.record(CAP_EVENT, None, channel=channel, notification=kind, cap=cap)
+    events.record("sms_cap_reached", None, channel=channel, notification=kind, cap=cap)
     if first_today:
         outbox.add("sms_cap_alert", cap=cap, day=now.replace(tzinfo=timezone.utc)
                    .astimezone(ZoneInfo(current_app.config["EVENT_TIMEZONE"])).date().isoformat())
