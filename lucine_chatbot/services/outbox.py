@@ -164,18 +164,21 @@ def _after_flush(session, _context):
 
 
 def _after_commit(session):
-    """Committed: the rows become deliverable once the transaction has fully ended (SQL is allowed again)."""
-    session.info.setdefault(READY_KEY, []).extend(session.info.pop(PENDING_KEY, []))
-
-
-def _after_rollback(session, *_args):
-    session.info.pop(PENDING_KEY, None)
+    """The transaction committed (not a savepoint: its rows are the outer one's): its rows are owed for good, and
+    deliverable once it has fully ended (SQL is allowed again, which an in-process job needs)."""
+    if not session.in_nested_transaction():
+        session.info.setdefault(READY_KEY, []).extend(session.info.pop(PENDING_KEY, []))
 
 
 def _after_transaction_end(session, transaction):
-    if transaction.parent is not None or not session.info.get(READY_KEY) or not has_app_context():
+    """The outermost transaction ended: enqueue the committed rows; forget those it rolled back. A row of a
+    savepoint rolled back inside a committed transaction gets a job that finds nothing to do."""
+    if transaction.parent is not None:
         return
-    ids = session.info.pop(READY_KEY)
+    session.info.pop(PENDING_KEY, None)
+    ids = session.info.pop(READY_KEY, None)
+    if not ids or not has_app_context():
+        return
     from ..jobs import dispatch, notify
 
     for row_id in ids:
@@ -186,4 +189,4 @@ def install():
     from . import listen_on_every_session
 
     listen_on_every_session(("after_flush", _after_flush), ("after_commit", _after_commit),
-                            ("after_rollback", _after_rollback), ("after_transaction_end", _after_transaction_end))
+                            ("after_transaction_end", _after_transaction_end))

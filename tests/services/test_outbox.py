@@ -72,6 +72,21 @@ def test_a_rolled_back_use_case_owes_nothing(app, run_jobs):
     assert rows() == []
 
 
+def test_a_savepoint_rolled_back_inside_a_committed_use_case_keeps_what_was_owed_before_it(smtp, run_jobs):
+    ticket = a_ticket()
+    run_jobs()
+    smtp.messages.clear()
+    outbox.add("breach_alert", ticketId=ticket.id)
+    savepoint = db.session.begin_nested()
+    outbox.add("breach_alert", ticketId=ticket.id)
+    db.session.flush()
+    savepoint.rollback()
+    db.session.commit()
+    run_jobs()
+    assert [row.status for row in rows("breach_alert")] == [OutboxStatus.DELIVERED]
+    assert len(smtp.messages) == 1
+
+
 def test_a_lost_enqueue_is_sent_by_the_drain_once(smtp):
     ticket = a_ticket()
     smtp.messages.clear()
