@@ -6,9 +6,8 @@ import logging
 import re
 import secrets
 
-from flask import current_app
-
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 
 from ..errors import BadRequest, NotFound, ValidationError
 from ..extensions import db

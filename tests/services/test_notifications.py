@@ -252,3 +252,25 @@ def test_a_receiver_can_refuse_a_replay_by_id_and_an_old_body_by_timestamp(hooks
     assert receiver_accepts(call["body"], call["headers"], seen, utcnow()) == "ok"
     assert receiver_accepts(call["body"], call["headers"], seen, utcnow()) == "duplicate"
     assert receiver_accepts(call["body"], call["headers"], set(), utcnow() + timedelta(hours=1)) == "stale"
+
+
+def test_the_confirmation_row_keeps_a_nonce_never_the_token_and_the_token_resumes_the_ticket(app, smtp, run_jobs):
+    ticket, token = tickets.create_ticket_from_visitor("Ciao", "EMAIL", email="ana@example.com", now=NOW)
+    [row] = outbox_rows("ticket_confirmation")
+    assert token not in str(row.payload) and tickets.hash_token(token) == ticket.resume_token_hash
+    run_jobs()
+    assert f"lucine_ticket={token}" in smtp.messages[0]["text"]
+    assert tickets.resume_ticket(token)[0].id == ticket.id
+
+
+def test_a_confirmation_goes_without_the_link_when_secret_key_changed_before_it_was_sent(app, monkeypatch, smtp,
+                                                                                          run_jobs):
+    from lucine_chatbot.jobs import dispatch
+
+    if dispatch.mode(app) != "rq":
+        pytest.skip("in-process, the confirmation is sent at the commit: no time to change the key")
+    ticket, token = tickets.create_ticket_from_visitor("Ciao", "EMAIL", email="ana@example.com", now=NOW)
+    monkeypatch.setitem(app.config, "SECRET_KEY", "rotated-" + app.config["SECRET_KEY"])
+    run_jobs()
+    [mail] = smtp.messages
+    assert ticket.number in mail["text"] and "lucine_ticket=" not in mail["text"]
