@@ -36,6 +36,18 @@ def _list(env, name):
     return [item.strip() for item in env.get(name, "").split(",") if item.strip()]
 
 
+def _countries(env, name, default):
+    """ISO 3166 alpha-2 codes that lucine_chatbot/data/calling_codes.py knows, or `*`; upper-cased."""
+    from lucine_chatbot.data.calling_codes import ANY_COUNTRY, CALLING_CODES
+
+    codes = [code.upper() for code in _list(env, name)] or list(default)
+    unknown = [code for code in codes if code != ANY_COUNTRY and code not in CALLING_CODES]
+    if unknown:
+        raise ConfigError(f"{name} has codes without a known calling code: {', '.join(unknown)} "
+                          f"(known: {', '.join(sorted(CALLING_CODES))}, or * for any)")
+    return codes
+
+
 def normalise_database_url(url):
     """Render hands out `postgres://`; SQLAlchemy wants a dialect it knows, with the psycopg 3 driver."""
     if url.startswith("postgres://"):
@@ -139,6 +151,11 @@ class BaseConfig:
     TWILIO_WHATSAPP_FROM = ""
     TWILIO_SMS_FROM = ""
     TWILIO_API_BASE = "https://api.twilio.com"
+    # Cost limits on WhatsApp/SMS (docs/tickets-and-notifications.md): the visitors of an event in Italy come from
+    # Italy and its neighbours; a number elsewhere is refused at ticket creation (422, leave an email instead).
+    # 200 messages a day is ten times a busy evening's tickets; past it, email when possible, and admins alerted.
+    SMS_ALLOWED_COUNTRIES = ["IT", "CH", "DE", "AT", "FR"]
+    SMS_DAILY_CAP = 200
     WEBHOOK_URLS = []
     WEBHOOK_SECRET = ""
 
@@ -169,7 +186,7 @@ class BaseConfig:
         "AI_TIMEOUT_SECONDS", "AI_MAX_RETRIES", "AI_MAX_TOKENS", "AI_HISTORY_MESSAGES",
         "MAX_CHATS_PER_OPERATOR", "BCRYPT_ROUNDS", "TRUSTED_PROXY_HOPS", "ANALYTICS_RETENTION_DAYS",
         "CHAT_RETENTION_DAYS", "SMTP_PORT", "JOB_TIMEOUT_AI_SECONDS", "JOB_TIMEOUT_DEFAULT_SECONDS",
-        "DB_PING_IDLE_SECONDS", "AI_CONCURRENCY", "AI_REPLY_DEADLINE_SECONDS",
+        "DB_PING_IDLE_SECONDS", "AI_CONCURRENCY", "AI_REPLY_DEADLINE_SECONDS", "SMS_DAILY_CAP",
     )
     _LISTS = ("CORS_ORIGINS", "ADMIN_ALERT_EMAILS", "WEBHOOK_URLS", "PUSH_SERVICE_HOSTS")
 
@@ -184,6 +201,7 @@ class BaseConfig:
         settings["AI_TEMPERATURE"] = float(env.get("AI_TEMPERATURE") or cls.AI_TEMPERATURE)
         settings["AI_DRAFT_INTERVAL_SECONDS"] = float(env.get("AI_DRAFT_INTERVAL_SECONDS")
                                                       or cls.AI_DRAFT_INTERVAL_SECONDS)
+        settings["SMS_ALLOWED_COUNTRIES"] = _countries(env, "SMS_ALLOWED_COUNTRIES", cls.SMS_ALLOWED_COUNTRIES)
         settings["SMTP_STARTTLS"] = _bool(env, "SMTP_STARTTLS", cls.SMTP_STARTTLS)
         settings["RATELIMIT_ENABLED"] = _bool(env, "RATELIMIT_ENABLED", cls.RATELIMIT_ENABLED)
         settings["EMBEDDED_SETUP"] = _bool(env, "EMBEDDED_SETUP", cls.EMBEDDED_SETUP)
