@@ -4,7 +4,7 @@ from flask_jwt_extended import current_user
 
 from ..extensions import client_address
 from ..schemas import validate
-from ..schemas.chat_management import (ActiveChatsQuery, AddNoteBody, CreateTicketBody, UpdateStatusBody,
+from ..schemas.chat_management import (ActiveChatsQuery, AddNoteBody, CreateTicketBody, HistoryQuery, UpdateStatusBody,
                                        active_chat_out, history_out, note_out)
 from ..security import operator_required
 from ..services import chat_management
@@ -32,9 +32,12 @@ def add_note(body):
 
 @bp.get("/history/<session_id>")
 @operator_required
-def get_history(session_id):
-    """A chat's messages, notes, operators and tickets; the read is audited."""
-    return history_out(chat_management.history(current_user.id, session_id, client_address()), ticket_out)
+@validate(query=HistoryQuery)
+def get_history(session_id, query):
+    """A chat's newest 100 messages (`?before=<id>`: the 100 before that one; `hasMore`: older ones exist),
+    notes, operators and tickets; the read is audited."""
+    history = chat_management.history(current_user.id, session_id, client_address(), query.before_id())
+    return history_out(history, ticket_out)
 
 
 @bp.get("/active-chats")

@@ -33,9 +33,10 @@ def create_ticket(body):
 @validate()
 def resume_ticket(token):
     """The resume link: the conversation and its history, usable by the widget again. 404 for a bad token."""
-    ticket, session, messages = tickets.resume_ticket(token)
+    ticket, session, (messages, has_more) = tickets.resume_ticket(token)
     return jsonify({"sessionId": session.public_id, "ticketNumber": ticket.number, "status": str(ticket.status),
-                    "sessionStatus": str(session.status), "messages": [message_out(m) for m in messages]})
+                    "sessionStatus": str(session.status), "messages": [message_out(m) for m in messages],
+                    "hasMore": has_more})
 
 @bp.get("")
 @operator_required

@@ -61,6 +61,7 @@ def poll_out(view, draft=None):
         "sessionId": view.session.public_id,
         "status": str(view.session.status),
         "messages": messages,
+        "hasMore": view.has_more,
         "pending": bool(view.session.ai_pending),
         "draft": visible_draft(view, draft),
         "operator": operator_out(view.session.operator),

@@ -22,6 +22,15 @@ class AddNoteBody(ApiModel):
     content: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 
 
+class HistoryQuery(ApiModel):
+    """`before`: a message id; the page of messages older than it (a plain non-negative integer)."""
+
+    before: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,18}$")] | None = None
+
+    def before_id(self):
+        return int(self.before) if self.before is not None else None
+
+
 class ActiveChatsQuery(ApiModel):
     filter: Literal["assigned", "unassigned", "waiting", "all"] = "all"
 
@@ -58,7 +67,7 @@ def stint_out(stint):
 
 def history_out(data, ticket_out):
     return {"session": {**session_out(data["session"]), "assignments": [stint_out(s) for s in data["stints"]]},
-            "messages": [message_out(m) for m in data["messages"]],
+            "messages": [message_out(m) for m in data["messages"]], "hasMore": data["hasMore"],
             "internalNotes": [note_out(n) for n in data["notes"]],
             "operators": [operator_out(op) for op in data["operators"]],
             "tickets": [ticket_out(t) for t in data["tickets"]]}

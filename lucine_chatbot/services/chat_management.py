@@ -3,7 +3,7 @@ import sqlalchemy as sa
 
 from ..errors import ValidationError
 from ..extensions import db
-from ..models import ChatSession, ChatStatus, InternalNote, Message, Operator, OperatorChat, Ticket, utcnow
+from ..models import ChatSession, ChatStatus, InternalNote, Operator, OperatorChat, Ticket, utcnow
 from . import assignment, auth, chats, escalation, events, state_machine, tickets
 from .operator_chats import NO_SUCH_CHAT, ensure_may_handle, get_operator, message_summaries
 
@@ -67,12 +67,13 @@ def add_note(operator_id, public_id, content, now=None):
     return note
 
 
-def history(operator_id, public_id, ip_address=None):
-    """Everything about one chat for an operator; the read is audited. Commits the audit entry."""
+def history(operator_id, public_id, ip_address=None, before=None):
+    """Everything about one chat for an operator, its messages a page at a time (the newest, or those before
+    message `before`); the read is audited. Commits the audit entry."""
     session = chats.get(public_id, message=NO_SUCH_CHAT)
     auth.record_read(operator_id, session.public_id, "view_history", ip_address)
     db.session.commit()
-    messages = db.session.query(Message).filter(Message.session_id == session.id).order_by(Message.id).all()
+    messages, has_more = chats.transcript(session.id, before)
     notes = db.session.query(InternalNote).filter(InternalNote.session_id == session.id) \
         .order_by(InternalNote.id).all()
     stints = db.session.query(OperatorChat).filter(OperatorChat.session_id == session.id) \
@@ -80,8 +81,8 @@ def history(operator_id, public_id, ip_address=None):
     operator_ids = list(dict.fromkeys(s.operator_id for s in stints if s.operator_id))
     operators = [db.session.get(Operator, op_id) for op_id in operator_ids]
     chat_tickets = db.session.query(Ticket).filter(Ticket.session_id == session.id).order_by(Ticket.id).all()
-    return {"session": session, "messages": messages, "notes": notes, "stints": stints, "operators": operators,
-            "tickets": chat_tickets}
+    return {"session": session, "messages": messages, "hasMore": has_more, "notes": notes, "stints": stints,
+            "operators": operators, "tickets": chat_tickets}
 
 
 def filter_condition(name, operator_id):

@@ -16,10 +16,11 @@ import sqlalchemy as sa
 
 from ..errors import NotFound
 from ..extensions import db
-from ..models import ChatSession
+from ..models import ChatSession, Message
 
 logger = logging.getLogger(__name__)
 TRANSIENT_SQLSTATES = ("40001", "40P01")  # serialization_failure, deadlock_detected
+PAGE_SIZE = 100  # messages a transcript shows at once: the poll without a cursor, the resume link, the history
 
 
 def find(public_id, for_change=False):
@@ -38,6 +39,16 @@ def get(public_id, for_change=False, message="Unknown session."):
     if session is None:
         raise NotFound(message)
     return session
+
+
+def transcript(session_id, before=None, limit=PAGE_SIZE):
+    """The newest `limit` messages of a chat (older than message `before`, when given), oldest first, and whether
+    older ones exist beyond them: a transcript is read a page at a time, never whole."""
+    query = db.session.query(Message).filter(Message.session_id == session_id)
+    if before is not None:
+        query = query.filter(Message.id < before)
+    newest = query.order_by(Message.id.desc()).limit(limit + 1).all()
+    return list(reversed(newest[:limit])), len(newest) > limit
 
 
 def lock(session_id, skip_locked=False):

@@ -206,6 +206,7 @@ class PollView:
     messages: list
     queue: dict | None
     due: object = None
+    has_more: bool = False  # older messages exist beyond `messages` (a poll without a cursor)
 
 
 def poll(public_id, after=None, now=None):
@@ -219,19 +220,25 @@ def poll(public_id, after=None, now=None):
 
 
 def _read_poll(public_id, after):
-    """One indexed query (two while a reply is pending), without a transaction when it is the request's first
-    (services.without_transaction). Always what the database holds, even when this ORM session already has the
-    row from an earlier write."""
+    """One indexed query (two while a reply is pending; two without a cursor: the newest page), without a
+    transaction when it is the request's first (services.without_transaction). Always what the database holds,
+    even when this ORM session already has the row from an earlier write. After a cursor, at most a page of the
+    oldest newer messages: the next poll brings the rest."""
     reading_alone = without_transaction()
-    newer = Message.session_id == ChatSession.id
-    if after is not None:
-        newer = sa.and_(newer, Message.id > after)
-    rows = (db.session.query(ChatSession, Message).outerjoin(Message, newer)
-            .options(joinedload(ChatSession.operator)).filter(ChatSession.public_id == public_id)
-            .order_by(Message.id).populate_existing().all())
+    if after is None:  # the session alone; its newest page below
+        rows = [(session, None) for session in db.session.query(ChatSession).options(
+            joinedload(ChatSession.operator)).filter(ChatSession.public_id == public_id).populate_existing()]
+    else:
+        newer = sa.and_(Message.session_id == ChatSession.id, Message.id > after)
+        rows = (db.session.query(ChatSession, Message).outerjoin(Message, newer)
+                .options(joinedload(ChatSession.operator)).filter(ChatSession.public_id == public_id)
+                .order_by(Message.id).limit(chats.PAGE_SIZE).populate_existing().all())
     if not rows:
         raise NotFound("Unknown session.")
     session = rows[0][0]
+    messages, has_more = [message for _, message in rows if message is not None], False
+    if after is None:
+        messages, has_more = chats.transcript(session.id)
     queue, due = None, None
     if session.status == ChatStatus.WAITING_OPERATOR:
         queue = escalation().queue_position(session)
@@ -241,7 +248,7 @@ def _read_poll(public_id, after):
     if reading_alone:  # end the read: the connection goes back to the pool, out of autocommit, at once
         with _keeping_state():
             db.session.commit()
-    return PollView(session, [message for _, message in rows if message is not None], queue, due)
+    return PollView(session, messages, queue, due, has_more)
 
 
 def _newest_visitor_message(session_id, column):

@@ -262,8 +262,7 @@ def resume_ticket(token, now=None):
         ticket.session_id = session.id
     session.last_activity_at = now
     db.session.commit()
-    messages = db.session.query(Message).filter_by(session_id=session.id).order_by(Message.id).all()
-    return ticket, session, messages
+    return ticket, session, chats.transcript(session.id)  # (the newest page, whether older messages exist)
 
 
 # --- reading ---------------------------------------------------------------------------------------------
