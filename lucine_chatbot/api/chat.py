@@ -10,7 +10,7 @@ from ..extensions import client_address
 from ..models import ChatStatus
 from ..schemas import validate
 from ..schemas.chat import ChatRequest, PollQuery, RatingRequest, chat_out, poll_out
-from ..services import conversation, poll_cache, visitor_limits
+from ..services import chats, conversation, poll_cache, visitor_limits
 
 bp = Blueprint("chat", __name__, url_prefix="/api/chat")
 MAX_SESSION_ID = 64  # chat_session.public_id is VARCHAR(64); the server issues 32 characters
@@ -76,7 +76,8 @@ def poll_chat(session_id, query):
     visitor_limits.hit(visitor_limits.item("RATE_LIMIT_DEFAULT"), "poll-database", client_address()).enforce()
     view = conversation.poll(session_id, after)
     payload = poll_out(view, draft)
-    if view.session.status != ChatStatus.WAITING_OPERATOR:  # a queue position moves without this session changing
+    # Not stored: a queue position moves without this session changing; a full page may have more after it.
+    if view.session.status != ChatStatus.WAITING_OPERATOR and len(view.messages) < chats.PAGE_SIZE:
         newest = view.messages[-1].id if view.messages else (after or 0)
         due = view.due.replace(tzinfo=timezone.utc).timestamp() if view.due else None
         poll_cache.store(session_id, found, newest, jsonify({**payload, "messages": [], "draft": None}).get_data(),
