@@ -295,13 +295,25 @@ def answer_message(message_id, now=None, offline_only=False):
     question = assistant.Question(user.body, session.language,
                                   history_before(user, current_app.config["AI_HISTORY_MESSAGES"]), now)
     left = (reply_due(user.created_at) - (now or utcnow())).total_seconds() - FALLBACK_RESERVE_SECONDS
+    spent = llm_budget_spent(session)
     draft = drafts.Writer(public_id, user_id)
-    result = assistant.reply(question, offline_only=offline_only or left < MIN_LLM_SECONDS,
+    result = assistant.reply(question, offline_only=offline_only or spent or left < MIN_LLM_SECONDS,
                              deadline=time.monotonic() + left, on_text=draft, before_network=db.session.commit)
+    if spent and result.confident:  # the offline answer stands, and a human is offered beside it
+        result.confident, result.escalation_reason = False, "ai_budget"
     bot = _store_reply(session_id, user_id, result, now or utcnow())
     if draft.written_at:
         drafts.clear(public_id)  # after the commit: a poll now finds the message
     return bot
+
+
+LLM_REPLIES_KEY = "llmReplies"  # in the session's meta: LLM answers this chat has had
+
+
+def llm_budget_spent(session):
+    """The chat has had AI_MAX_REPLIES_PER_CHAT answers from the LLM: the rest are offline (cost abuse)."""
+    return assistant.provider_name() != "offline" and \
+        (session.meta or {}).get(LLM_REPLIES_KEY, 0) >= current_app.config["AI_MAX_REPLIES_PER_CHAT"]
 
 
 def answer_overdue(session_id, now=None):
@@ -354,6 +366,9 @@ def _store_reply(session_id, user_id, result, now):
     db.session.add(bot)
     session.last_activity_at = now
     session.ai_pending = bool(still_pending)  # the visitor's newer message has its own job
+    if result.provider != "offline":
+        meta = dict(session.meta or {})
+        session.meta = {**meta, LLM_REPLIES_KEY: meta.get(LLM_REPLIES_KEY, 0) + 1}
     events.record("ai_response", session, provider=result.provider, model=result.model,
                   latencyMs=result.latency_ms, confident=result.confident,
                   sources=[s["id"] for s in result.sources], escalationReason=result.escalation_reason)
