@@ -5,7 +5,7 @@ from pydantic import Field, model_validator
 
 from ..errors import BadRequest
 from . import ApiModel
-from .common import message_out, operator_out
+from .common import message_out, visitor_operator_out
 
 
 class ChatRequest(ApiModel):
@@ -64,7 +64,7 @@ def poll_out(view, draft=None):
         "hasMore": view.has_more,
         "pending": bool(view.session.ai_pending),
         "draft": visible_draft(view, draft),
-        "operator": operator_out(view.session.operator),
+        "operator": visitor_operator_out(view.session.operator),
         "queue": view.queue,
         "language": view.session.language,
     }

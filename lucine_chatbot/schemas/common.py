@@ -15,6 +15,13 @@ def message_out(message):
             "replyTo": message.reply_to_id}  # a BOT reply: the visitor message it answers (a draft's `replyTo`)
 
 
+def visitor_operator_out(operator):
+    """What a visitor sees of an operator (API.md): who is answering, never her username, role or email."""
+    if operator is None:
+        return None
+    return {"id": operator.id, "displayName": operator.display_name or operator.name}
+
+
 def operator_out(operator):
     """The public view of an operator: never a hash, never an email."""
     if operator is None:

@@ -57,8 +57,9 @@ def test_two_operators_and_four_visitors_through_every_rule(client, app, make, r
     assert kinds(v1.act("request_operator")) == ["operator_joined"]
     assert kinds(v2.act("request_operator")) == ["operator_joined"]
     seen1, seen2 = v1.poll(), v2.poll()
-    assert {seen1["operator"]["username"], seen2["operator"]["username"]} == {"anna", "bruno"}
-    anna_chat, bruno_chat = (v1, v2) if seen1["operator"]["username"] == "anna" else (v2, v1)
+    assert {seen1["operator"]["displayName"], seen2["operator"]["displayName"]} == {"Anna", "Bruno"}
+    assert set(seen1["operator"]) == {"id", "displayName"}, "a visitor never sees a username, role or email"
+    anna_chat, bruno_chat = (v1, v2) if seen1["operator"]["displayName"] == "Anna" else (v2, v1)
 
     # Queue: both are full, so the next two wait with honest positions.
     assert kinds(v3.act("request_operator")) == ["queue_position"]
@@ -85,20 +86,20 @@ def test_two_operators_and_four_visitors_through_every_rule(client, app, make, r
                 status="RESOLVED").status_code == 200
     assert kinds(anna_chat.poll()) == ["goodbye", "rating_request"]
     seen3 = v3.poll()
-    assert kinds(seen3) == ["operator_joined"] and seen3["operator"]["username"] == "anna"
+    assert kinds(seen3) == ["operator_joined"] and seen3["operator"]["displayName"] == "Anna"
     assert seen3["status"] == "WITH_OPERATOR" and v4.poll()["queue"]["position"] == 1
 
     # Racing takes: with room for one more each, the first take wins and the second gets 409.
     app.config["MAX_CHATS_PER_OPERATOR"] = 2
     assert post(client, "/api/operators/take-chat", as_bruno, sessionId=v4.session_id).status_code == 200
     assert post(client, "/api/operators/take-chat", as_anna, sessionId=v4.session_id).status_code == 409
-    assert v4.poll()["operator"]["username"] == "bruno"
+    assert v4.poll()["operator"]["displayName"] == "Bruno"
 
     # Transfer to a colleague with room: the visitor is told who has the chat now.
     assert post(client, "/api/operators/transfer", as_bruno, sessionId=v4.session_id, toOperatorId=anna.id,
                 reason="parla tedesco").status_code == 200
     seen4 = v4.poll()
-    assert kinds(seen4) == ["operator_transferred"] and seen4["operator"]["username"] == "anna"
+    assert kinds(seen4) == ["operator_transferred"] and seen4["operator"]["displayName"] == "Anna"
 
     # Waiting for the visitor and back.
     assert post(client, "/api/chat-management/update-status", as_anna, sessionId=v3.session_id,
