@@ -2,6 +2,7 @@
 import functools
 import re
 import secrets
+from datetime import timezone
 
 from flask import current_app, g, request
 from flask.sessions import SessionInterface
@@ -90,6 +91,13 @@ def init_jwt(app):
 
     @jwt.token_in_blocklist_loader
     def is_revoked(_header, payload):
+        """Logged out (its jti), or issued before a password or role change or a deactivation of its operator."""
+        operator_id = str(payload.get("sub", ""))
+        operator = db.session.get(Operator, int(operator_id)) \
+            if operator_id.isdecimal() and int(operator_id) <= 2**31 - 1 else None
+        if operator is not None and operator.tokens_valid_after is not None and \
+                payload.get("iat", 0) < operator.tokens_valid_after.replace(tzinfo=timezone.utc).timestamp():
+            return True
         return db.session.query(RevokedToken.id).filter_by(jti=payload["jti"]).first() is not None
 
     for loader, message in (

@@ -27,6 +27,8 @@ class Operator(db.Model):
     is_online: Mapped[bool] = mapped_column(default=False, index=True)
     last_seen_at: Mapped[datetime | None]
     last_assigned_at: Mapped[datetime | None]
+    # Tokens issued (JWT `iat`) before this are refused: set by a password or role change and a deactivation.
+    tokens_valid_after: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

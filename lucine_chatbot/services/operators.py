@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, ValidationError
 from ..extensions import db
-from ..models import Operator, Role
+from ..models import Operator, Role, utcnow
 from . import assignment, chats, operator_chats
 from .assignment import open_counts_subquery
 from . import get_or_404
@@ -117,6 +117,10 @@ def update_operator(operator_id, changes, now=None):
     if "password" in changes:
         validate_password(changes["password"])
         operator.password_hash = hash_password(changes["password"])
+    if "password" in changes or changes.get("is_active") is False or \
+            ("role" in changes and Role(changes["role"]) != operator.role):
+        # The tokens she holds stop at once (security.is_revoked); whole seconds, as a token's `iat`.
+        operator.tokens_valid_after = (now or utcnow()).replace(microsecond=0)
     for field in ("name", "display_name", "email"):
         if field in changes:
             if field == "email":

@@ -1,6 +1,11 @@
 """Sign-in, sign-out, availability and admin management of operators over HTTP."""
+import time
+from datetime import timedelta
+
+import pytest
+
 from lucine_chatbot.extensions import db
-from lucine_chatbot.models import AnalyticsEvent, ChatStatus, Operator, QueueEntry, RevokedToken
+from lucine_chatbot.models import AnalyticsEvent, ChatStatus, Operator, QueueEntry, RevokedToken, utcnow
 from tests import factories
 
 
@@ -167,3 +172,30 @@ def test_a_username_taken_between_check_and_commit_is_a_409_not_a_500(client, ad
                            json={"username": "twin", "email": "twin@example.com", "name": "Twin",
                                  "password": "long-enough-pw", "role": "OPERATOR"})
     assert response.status_code == 409 and response.json["error"]["code"] == "CONFLICT"
+
+
+@pytest.mark.parametrize("change", [{"password": "a-brand-new-password"}, {"role": "ADMIN"}, {"isActive": False}],
+                         ids=["password reset", "role change", "deactivation"])
+def test_a_password_reset_role_change_or_deactivation_revokes_the_tokens_issued_before_it(
+        client, make, admin_headers, change, monkeypatch):
+    operator = make.operator(username="revoked-op")
+    old = factories.auth_headers(operator)
+    assert client.get("/api/operators/me", headers=old).status_code == 200
+    a_second_later = utcnow().replace(microsecond=0) + timedelta(seconds=1)  # tokens carry whole seconds
+    monkeypatch.setattr("lucine_chatbot.services.operators.utcnow", lambda: a_second_later)
+    response = client.patch(f"/api/operators/{operator.id}", json=change, headers=admin_headers)
+    assert response.status_code == 200, response.json
+    refused = client.get("/api/operators/me", headers=old)
+    assert refused.status_code == 401 and refused.json["error"]["code"] == "UNAUTHORIZED"
+    if change != {"isActive": False}:
+        time.sleep(max(0.0, (a_second_later - utcnow()).total_seconds()) + 0.05)  # a token issued after works
+        fresh = factories.auth_headers(db.session.get(Operator, operator.id))
+        assert client.get("/api/operators/me", headers=fresh).status_code == 200
+
+
+def test_a_name_change_keeps_the_operators_tokens(client, make, admin_headers):
+    operator = make.operator(username="renamed-op")
+    old = factories.auth_headers(operator)
+    assert client.patch(f"/api/operators/{operator.id}", json={"displayName": "Nuovo nome"},
+                        headers=admin_headers).status_code == 200
+    assert client.get("/api/operators/me", headers=old).status_code == 200
