@@ -1,5 +1,6 @@
 """Flask extensions, created unbound; `create_app` binds them with `init_app`."""
 import functools
+import ipaddress
 
 from flask import request
 from flask_cors import CORS
@@ -25,6 +26,21 @@ class Base(DeclarativeBase):
 def client_address():
     """The client IP as ProxyFix left it: X-Forwarded-For counts only through TRUSTED_PROXY_HOPS."""
     return request.remote_addr or "unknown"
+
+
+def limit_key():
+    """Who a per-address rate limit counts: the IPv4 address, or the /64 network of an IPv6 one (a single
+    subscriber gets a whole /64 and can walk its 2^64 addresses; counting each would be no limit at all)."""
+    address = client_address()
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
 
 
 db = SQLAlchemy(model_class=Base)
@@ -62,5 +78,5 @@ def _unless_self_limited(inject_headers, response):
     return response if request.endpoint in SELF_LIMITED_ENDPOINTS else inject_headers(response)
 
 
-limiter = AppLimiter(key_func=client_address)
+limiter = AppLimiter(key_func=limit_key)
 cors = CORS()

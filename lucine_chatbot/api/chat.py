@@ -6,7 +6,7 @@ from datetime import timezone
 from flask import Blueprint, current_app, jsonify, make_response
 
 from ..errors import NotFound
-from ..extensions import client_address
+from ..extensions import limit_key
 from ..models import ChatStatus
 from ..schemas import validate
 from ..schemas.chat import ChatRequest, PollQuery, RatingRequest, chat_out, poll_out
@@ -24,7 +24,7 @@ def limited_per_address(setting):
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            window = visitor_limits.hit(visitor_limits.item(setting), "address", client_address())
+            window = visitor_limits.hit(visitor_limits.item(setting), "address", limit_key())
             window.enforce()
             response = make_response(view(*args, **kwargs))
             response.headers.update(window.headers)
@@ -73,7 +73,7 @@ def poll_chat(session_id, query):
     if found is not None and found.body is not None:  # nothing new since the database last answered
         return cached_poll(found.body, draft, window)
 
-    visitor_limits.hit(visitor_limits.item("RATE_LIMIT_DEFAULT"), "poll-database", client_address()).enforce()
+    visitor_limits.hit(visitor_limits.item("RATE_LIMIT_DEFAULT"), "poll-database", limit_key()).enforce()
     view = conversation.poll(session_id, after)
     payload = poll_out(view, draft)
     # Not stored: a queue position moves without this session changing; a full page may have more after it.

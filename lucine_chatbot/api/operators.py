@@ -2,7 +2,7 @@
 from flask import Blueprint, current_app, request
 from flask_jwt_extended import current_user, get_jwt
 
-from ..extensions import client_address, limiter
+from ..extensions import client_address, limit_key, limiter
 from . import no_content
 from ..schemas import validate
 from ..schemas.common import operator_out
@@ -20,7 +20,7 @@ def login_key():
     """Client IP + username: a slow guesser of one account is stopped without locking out the office."""
     body = request.get_json(silent=True) if request.is_json else None
     username = body.get("username") if isinstance(body, dict) else None
-    return f"login:{client_address()}:{str(username or '').strip().lower()[:64]}"
+    return f"login:{limit_key()}:{str(username or '').strip().lower()[:64]}"
 
 
 @bp.post("/login")

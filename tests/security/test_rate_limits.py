@@ -55,6 +55,14 @@ def test_one_trusted_hop_takes_the_address_the_proxy_saw(proxied_app, fresh_limi
     assert hit(client, 1, headers={"X-Forwarded-For": "203.0.113.10"}, remote="10.0.0.1")[0].status_code == 200
 
 
+def test_an_ipv6_client_is_counted_by_its_64_network_not_by_each_address(direct_app, fresh_limits):
+    client = direct_app.test_client()
+    one_subscriber = ["2001:db8:1:2::1", "2001:db8:1:2:ffff::9", "2001:db8:1:2:abcd:1:2:3"]
+    assert [hit(client, 1, remote=address)[0].status_code for address in one_subscriber] == [200, 200, 429]
+    assert hit(client, 1, remote="2001:db8:1:3::1")[0].status_code == 200  # the next /64 is someone else
+    assert hit(client, 1, remote="::ffff:198.51.100.7")[0].status_code == 200  # IPv4-mapped: by its IPv4
+
+
 def test_rate_limiting_with_redis_down_neither_fails_nor_stops_counting(build_probe_app):
     from lucine_chatbot.extensions import limiter
 
