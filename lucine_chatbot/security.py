@@ -58,6 +58,35 @@ def admin_required(view):
     return wrapper
 
 
+def login_username():
+    """The username a sign-in names, from the API's JSON body or the dashboard's form."""
+    body = request.get_json(silent=True) if request.is_json else None
+    username = body.get("username") if isinstance(body, dict) else request.form.get("username")
+    return str(username or "").strip().lower()[:64]
+
+
+def login_limited(view):
+    """The sign-in limits, the same for the API and the dashboard's form: RATE_LIMIT_LOGIN per address and
+    username (a slow guesser of one account is stopped without locking out the office), RATE_LIMIT_LOGIN_IP
+    per address, RATE_LIMIT_LOGIN_ACCOUNT per username from every address together (a distributed guesser),
+    which leaves an audit entry when it stops someone."""
+    from .extensions import limit_key, limiter
+
+    def throttled(_limit):
+        from .services import auth
+
+        auth.record_login_throttled(login_username(), request.remote_addr)
+
+    limits = [
+        limiter.limit(lambda: current_app.config["RATE_LIMIT_LOGIN"],
+                      key_func=lambda: f"login:{limit_key()}:{login_username()}"),
+        limiter.limit(lambda: current_app.config["RATE_LIMIT_LOGIN_IP"]),
+        limiter.limit(lambda: current_app.config["RATE_LIMIT_LOGIN_ACCOUNT"],
+                      key_func=lambda: f"login-account:{login_username()}", on_breach=throttled),
+    ]
+    return functools.reduce(lambda wrapped, limit: limit(wrapped), limits, view)
+
+
 def _auth_message(exc):
     text = str(exc) or "Authentication required."
     return text if text.endswith(".") else text + "."

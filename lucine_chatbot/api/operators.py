@@ -2,7 +2,7 @@
 from flask import Blueprint, current_app, request
 from flask_jwt_extended import current_user, get_jwt
 
-from ..extensions import client_address, limit_key, limiter
+from ..extensions import client_address
 from . import no_content
 from ..schemas import validate
 from ..schemas.common import operator_out
@@ -10,22 +10,14 @@ from ..schemas.operators import (AuditQuery, CreateOperatorBody, LoginBody, Pres
                                  PushSubscriptionBody, SendMessageBody, StatusBody, TakeChatBody, TransferBody,
                                  UpdateOperatorBody, audit_out, operator_admin_out, pending_out,
                                  push_subscription_out, sent_message_out)
-from ..security import admin_required, operator_required
+from ..security import admin_required, login_limited, operator_required
 from ..services import auth, operator_chats, operators, presence, push, vapid
 
 bp = Blueprint("operators", __name__, url_prefix="/api/operators")
 
 
-def login_key():
-    """Client IP + username: a slow guesser of one account is stopped without locking out the office."""
-    body = request.get_json(silent=True) if request.is_json else None
-    username = body.get("username") if isinstance(body, dict) else None
-    return f"login:{limit_key()}:{str(username or '').strip().lower()[:64]}"
-
-
 @bp.post("/login")
-@limiter.limit(lambda: current_app.config["RATE_LIMIT_LOGIN"], key_func=login_key)
-@limiter.limit(lambda: current_app.config["RATE_LIMIT_LOGIN_IP"])
+@login_limited
 @validate(body=LoginBody)
 def login(body):
     """Exchange username and password for an 8-hour token; 401 for any bad credential."""

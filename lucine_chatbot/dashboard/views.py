@@ -8,7 +8,7 @@ import functools
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_jwt_extended import get_jwt, set_access_cookies, unset_jwt_cookies
 
-from ..extensions import limiter
+from ..security import login_limited
 from ..services import ticket_desk
 from ..services.state_machine import TRANSITIONS
 from .auth import form_session, sign_in, sign_out, signed_in_operator
@@ -59,7 +59,7 @@ def show_login():
 
 
 @bp.post("/login")
-@limiter.limit(lambda: current_app.config["RATE_LIMIT_LOGIN_IP"])
+@login_limited
 def submit_login():
     token, _operator = sign_in(request.form.get("username"), request.form.get("password"))
     if token is None:

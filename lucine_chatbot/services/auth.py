@@ -1,5 +1,5 @@
 """Operator sign-in and sign-out, the online toggle, and the audit log of who read which conversation."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from flask_jwt_extended import create_access_token
@@ -66,6 +66,22 @@ def set_online(operator, is_online, now=None):
         assignment.drain_queue(now, operator=operator)
     db.session.commit()
     return operator
+
+
+def record_login_throttled(username, ip_address=None, now=None, window_seconds=3600):
+    """Audit that one account's sign-ins were stopped across addresses: once per window, not per attempt (an
+    attacker's every try would otherwise write a row). Commits."""
+    now = now or utcnow()
+    target = (username or "").strip().lower()[:64]
+    since = now - timedelta(seconds=window_seconds)
+    if db.session.query(AuditLog.id).filter(AuditLog.action == "login_throttled", AuditLog.target_id == target,
+                                            AuditLog.created_at >= since).first() is not None:
+        return
+    operator = find_by_username(target)
+    db.session.add(AuditLog(operator_id=operator.id if operator else None, action="login_throttled",
+                            target_type="operator", target_id=target, ip_address=ip_address, created_at=now,
+                            details={"reason": "too many sign-in attempts for this account from all addresses"}))
+    db.session.commit()
 
 
 def record_read(operator_id, session_public_id, action="view_history", ip_address=None, **details):

@@ -45,6 +45,28 @@ def test_login_flood_cannot_be_dodged_with_case_or_spaces(client, app, operator)
     assert_rate_limited(login(client, operator.username))
 
 
+def test_the_dashboard_form_has_the_same_per_account_login_limit(client, app, operator):
+    def form_login(password="wrong-password"):
+        return client.post("/dashboard/login", data={"username": operator.username, "password": password},
+                           environ_base=from_ip("198.51.100.40"))
+
+    assert [form_login().status_code for _ in range(5)] == [401] * 5
+    assert form_login(DEFAULT_PASSWORD).status_code == 429
+
+
+def test_one_account_guessed_from_many_addresses_is_stopped_and_audited_once(client, app, operator, admin,
+                                                                          monkeypatch):
+    from lucine_chatbot.extensions import db
+    from lucine_chatbot.models import AuditLog
+
+    monkeypatch.setitem(app.config, "RATE_LIMIT_LOGIN_ACCOUNT", "3/minute")  # Flask-Limiter: from the first hit
+    statuses = [login(client, operator.username, ip=f"203.0.113.{n}").status_code for n in range(1, 6)]
+    assert statuses == [401, 401, 401, 429, 429]
+    assert login(client, admin.username, DEFAULT_PASSWORD, ip="203.0.113.9").status_code == 200  # others unaffected
+    audits = db.session.query(AuditLog).filter_by(action="login_throttled").all()
+    assert [(a.target_id, a.operator_id) for a in audits] == [(operator.username, operator.id)]
+
+
 def test_ticket_creation_is_limited_per_address(client, app):
     limit = int(app.config["RATE_LIMIT_TICKET"].split("/")[0])
     statuses = [client.post("/api/tickets", json=TICKET, environ_base=from_ip("198.51.100.30")).status_code
