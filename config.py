@@ -132,6 +132,9 @@ class BaseConfig:
     RATE_LIMIT_POLL = "120/minute"
     RATE_LIMIT_LOGIN = "5/minute"
     RATE_LIMIT_LOGIN_IP = "30/minute"
+    # The poll's flood guard per address, when the database is asked: generous, because one address is often many
+    # visitors (a carrier's NAT, a school trip on one Wi-Fi); each session has its own RATE_LIMIT_POLL.
+    RATE_LIMIT_POLL_ADDRESS = "1200/minute"
     RATE_LIMIT_LOGIN_ACCOUNT = "30/hour"  # one account, from every address together (a distributed guesser)
     RATE_LIMIT_TICKET = "5/minute"
     RATE_LIMIT_DEFAULT = "300/minute"
@@ -177,7 +180,8 @@ class BaseConfig:
     _STRINGS = (
         "SECRET_KEY", "JWT_SECRET_KEY", "OPENAI_API_KEY", "OPENAI_MODEL", "OPENAI_BASE_URL",
         "ADMIN_USERNAME", "ADMIN_PASSWORD", "REDIS_URL", "OPERATOR_HOURS", "EVENT_TIMEZONE",
-        "RATE_LIMIT_CHAT", "RATE_LIMIT_POLL", "RATE_LIMIT_LOGIN", "RATE_LIMIT_LOGIN_IP", "RATE_LIMIT_LOGIN_ACCOUNT", "RATE_LIMIT_TICKET",
+        "RATE_LIMIT_CHAT", "RATE_LIMIT_POLL", "RATE_LIMIT_LOGIN", "RATE_LIMIT_LOGIN_IP", "RATE_LIMIT_LOGIN_ACCOUNT",
+        "RATE_LIMIT_POLL_ADDRESS", "RATE_LIMIT_TICKET",
         "RATE_LIMIT_DEFAULT", "PUBLIC_BASE_URL", "SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM",
         "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_FROM", "TWILIO_SMS_FROM",
         "TWILIO_API_BASE", "WEBHOOK_SECRET", "LOG_LEVEL", "VAPID_PUBLIC_KEY", "VAPID_PRIVATE_KEY",

@@ -58,7 +58,8 @@ def poll_chat(session_id, query):
     """Messages strictly after `after` (all when omitted), status, pending reply, operator and queue.
 
     Limited per session (RATE_LIMIT_POLL), so a family behind one router never starves each other, and per
-    address (RATE_LIMIT_DEFAULT) whenever the database is asked, so guessing session ids is not free.
+    address (RATE_LIMIT_POLL_ADDRESS, a generous flood guard: one address is often many visitors) whenever the
+    database is asked, so guessing session ids is not free.
 
     :status 404: unknown session. :status 429: over a rate limit.
     """
@@ -73,7 +74,7 @@ def poll_chat(session_id, query):
     if found is not None and found.body is not None:  # nothing new since the database last answered
         return cached_poll(found.body, draft, window)
 
-    visitor_limits.hit(visitor_limits.item("RATE_LIMIT_DEFAULT"), "poll-database", limit_key()).enforce()
+    visitor_limits.hit(visitor_limits.item("RATE_LIMIT_POLL_ADDRESS"), "poll-database", limit_key()).enforce()
     view = conversation.poll(session_id, after)
     payload = poll_out(view, draft)
     # Not stored: a queue position moves without this session changing; a full page may have more after it.

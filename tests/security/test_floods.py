@@ -102,6 +102,21 @@ def test_polling_never_eats_the_message_budget_and_has_its_own_limit_per_session
     assert client.get(f"/api/chat/poll/{other}", environ_base=ip).status_code == 200
 
 
+def test_forty_visitors_behind_one_address_all_poll_and_a_flood_from_it_is_still_stopped(client, app, make,
+                                                                                       monkeypatch):
+    ip = from_ip("198.51.100.60")  # a school trip on one Wi-Fi
+    chats = [make.chat().public_id for _ in range(40)]
+    whole_window_ahead(app, "RATE_LIMIT_POLL_ADDRESS")
+    statuses = {client.get(f"/api/chat/poll/{chat}", environ_base=ip).status_code  # no cursor: the database
+                for _ in range(8) for chat in chats}
+    assert statuses == {200}, "320 polls of 40 visitors from one address in a minute"
+    monkeypatch.setitem(app.config, "RATE_LIMIT_POLL_ADDRESS", "10/minute")
+    whole_window_ahead(app, "RATE_LIMIT_POLL_ADDRESS")
+    guesser = from_ip("198.51.100.61")
+    flood = [client.get(f"/api/chat/poll/guess-{n}", environ_base=guesser).status_code for n in range(11)]
+    assert flood == [404] * 10 + [429]  # guessing session ids from one address is still stopped
+
+
 @pytest.mark.parametrize("path", ["/api/health", "/api/openapi.json"])
 def test_health_and_the_contract_are_never_limited(client, path):
     assert all(client.get(path).status_code == 200 for _ in range(10))
