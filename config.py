@@ -101,6 +101,9 @@ class BaseConfig:
 
     # Security (SPEC §7)
     TRUSTED_PROXY_HOPS = 0
+    # A monitor that sends this in `X-Health-Token` gets /api/health's details (docs/security.md); empty: only
+    # operators do. Render's own check reads the status code only and needs nothing.
+    HEALTH_CHECK_TOKEN = ""
     CORS_ORIGINS = []
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
@@ -149,7 +152,7 @@ class BaseConfig:
         "RATE_LIMIT_CHAT", "RATE_LIMIT_POLL", "RATE_LIMIT_LOGIN", "RATE_LIMIT_LOGIN_IP", "RATE_LIMIT_TICKET",
         "RATE_LIMIT_DEFAULT", "PUBLIC_BASE_URL", "SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM",
         "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_FROM", "TWILIO_SMS_FROM",
-        "TWILIO_API_BASE", "WEBHOOK_SECRET", "LOG_LEVEL",
+        "TWILIO_API_BASE", "WEBHOOK_SECRET", "LOG_LEVEL", "HEALTH_CHECK_TOKEN",
     )
     _INTS = (
         "SWEEP_INTERVAL_SECONDS", "IDLE_AFTER_SECONDS", "WAITING_CLIENT_AFTER_SECONDS", "END_AFTER_SECONDS",

@@ -13,6 +13,8 @@ ERROR_SCHEMA = {
     "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
         "code": {"type": "string"}, "message": {"type": "string"}, "fields": {"type": "object"}}}},
 }
+NO_CONTENT = {"description": "Done; no body"}
+CACHE_KEY = "lucine_openapi"
 
 
 def _schema(model):
@@ -40,14 +42,14 @@ def _operation(rule, method, view, components):
         schema = _schema(spec["body"])
         components.update(schema.pop("$defs", {}))
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
-    success = {"description": "Success"}
+    success = {"description": "Success", "content": {"application/json": {"schema": {"type": "object"}}}}
     if spec.get("response"):
         schema = _schema(spec["response"])
         components.update(schema.pop("$defs", {}))
         success["content"] = {"application/json": {"schema": schema}}
     statuses = spec.get("status", 200)  # one status, or several (POST /api/chat: 200 inline, 202 queued)
     for status in statuses if isinstance(statuses, (tuple, list)) else (statuses,):
-        operation["responses"][str(status)] = success
+        operation["responses"][str(status)] = NO_CONTENT if status == 204 else success
     if getattr(view, "auth", None):
         operation["security"] = [{"bearerAuth": []}]
     return operation
@@ -74,5 +76,10 @@ def build_document(app):
 @bp.get("/openapi.json")
 @limiter.exempt
 def get_openapi():
-    """The OpenAPI 3.1 description of this API."""
-    return jsonify(build_document(current_app))
+    """The OpenAPI 3.1 description of this API, built at the first request and kept for the app's life (the
+    routes and schemas cannot change while it runs; building walks every rule and pydantic model)."""
+    app = current_app._get_current_object()
+    body = app.extensions.get(CACHE_KEY)
+    if body is None:
+        body = app.extensions[CACHE_KEY] = jsonify(build_document(app)).get_data()
+    return app.response_class(body, mimetype="application/json")
