@@ -224,7 +224,7 @@ CONFIGS = {"development": DevelopmentConfig, "testing": TestingConfig, "producti
 def load_config(name=None, env=None, instance_path=None):
     """Resolve `APP_ENV`, read the environment and check what production needs; returns a dict."""
     env = os.environ if env is None else env
-    name = name or env.get("APP_ENV") or "development"
+    name = name or env.get("APP_ENV") or _default_environment(env)
     if name not in CONFIGS:
         raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, got {name!r}")
     settings = CONFIGS[name].from_env(env)
@@ -238,6 +238,17 @@ def load_config(name=None, env=None, instance_path=None):
     else:
         _fill_development_secrets(settings, instance_path)
     return settings
+
+
+def _default_environment(env):
+    """`development` when APP_ENV is not set, except under gunicorn: a server started for real with no APP_ENV
+    (a forgotten variable, a new host) would otherwise run with development settings — SQLite, generated
+    secrets, no secure cookies — and look healthy. It refuses to start instead; `flask --app wsgi run` and the
+    CLI keep the development default (docs/deploy.md)."""
+    if env.get("SERVER_SOFTWARE", "").startswith("gunicorn/"):  # set by gunicorn's arbiter before it loads us
+        raise ConfigError("APP_ENV is not set and gunicorn is serving: set APP_ENV=production (or "
+                          "APP_ENV=development to serve development settings with gunicorn on purpose)")
+    return "development"
 
 
 def _default_database_url(instance_path):
