@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, jsonify
 
 from .. import __version__
 from ..extensions import limiter
+from ..schemas import TEXT_PATTERN, TextOnlySchema
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -18,7 +19,8 @@ CACHE_KEY = "lucine_openapi"
 
 
 def _schema(model):
-    return model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+    return model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}",
+                                   schema_generator=TextOnlySchema)
 
 
 def _operation(rule, method, view, components):
@@ -28,7 +30,7 @@ def _operation(rule, method, view, components):
                  "responses": {"default": {"description": "Error",
                                            "content": {"application/json": {"schema": ERROR_SCHEMA}}}}}
     parameters = [{"name": name, "in": "path", "required": True,
-                   "schema": {"type": "integer" if conv == "int" else "string"}}
+                   "schema": {"type": "integer"} if conv == "int" else {"type": "string", "pattern": TEXT_PATTERN}}
                   for conv, name in PATH_PARAM.findall(rule.rule)]
     if spec.get("query"):
         schema = _schema(spec["query"])
@@ -41,7 +43,10 @@ def _operation(rule, method, view, components):
     if spec.get("body") and method in ("POST", "PUT", "PATCH"):
         schema = _schema(spec["body"])
         components.update(schema.pop("$defs", {}))
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
+        # Without a body the view validates `{}`: required exactly when the model has a required field (a PATCH
+        # of optional fields without a body changes nothing and is a 200).
+        operation["requestBody"] = {"required": bool(schema.get("required")),
+                                    "content": {"application/json": {"schema": schema}}}
     success = {"description": "Success", "content": {"application/json": {"schema": {"type": "object"}}}}
     if spec.get("response"):
         schema = _schema(spec["response"])
