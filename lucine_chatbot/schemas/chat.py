@@ -5,7 +5,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from ..errors import BadRequest
-from . import ApiModel
+from . import INT_LIMIT, ApiModel
 from .common import message_out, operator_out
 
 
@@ -45,7 +45,9 @@ class PollQuery(ApiModel):
         return value
 
     def after_id(self):
-        return int(self.after) if self.after is not None else None
+        """The cursor as a message id; one beyond the id column (INTEGER) reads as its largest value: nothing
+        comes after either, and the database is never asked about a number it cannot compare."""
+        return min(int(self.after), INT_LIMIT) if self.after is not None else None
 
 
 class RatingRequest(ApiModel):
