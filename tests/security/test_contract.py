@@ -158,6 +158,10 @@ def test_every_response_documents_its_content_type(contract):
                     assert list(response.get("content", {})) == ["application/json"], (method, path, status)
 
 
-def test_every_delete_that_documents_204_answers_204_with_no_body(client, admin_headers, item):
-    response = client.delete(f"/api/knowledge/{item.id}", headers=admin_headers)
-    assert response.status_code == 204 and response.get_data() == b""
+def test_a_knowledge_or_calendar_delete_answers_204_with_no_body_and_the_apis_content_type(client, admin_headers,
+                                                                                           item):
+    client.put("/api/calendar/overrides/2025-12-20", json={"status": "SOLD_OUT"}, headers=admin_headers)
+    for url in (f"/api/knowledge/{item.id}", "/api/calendar/overrides/2025-12-20"):
+        response = client.delete(url, headers=admin_headers)
+        assert response.status_code == 204 and response.get_data() == b"", url
+        assert response.mimetype == "application/json", url
