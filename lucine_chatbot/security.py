@@ -62,7 +62,7 @@ def signed_in_operator():
     views that show more to operators than to the public (`/api/health`)."""
     try:
         verify_jwt_in_request(optional=True)
-    except Exception:  # a bad, expired or revoked token, or a deleted operator: the public view
+    except (JWTExtendedException, PyJWTError):  # a bad, expired or revoked token, or a deleted operator
         return None
     operator = current_user if get_jwt() else None
     return operator if operator is not None and operator.is_active else None

@@ -44,6 +44,16 @@ def test_a_revoked_or_deactivated_operator_gets_the_public_answer(client, make, 
     assert client.get("/api/health", headers=headers).json == {"status": "up"}
 
 
+def test_the_token_of_an_operator_who_no_longer_exists_gets_the_public_answer(client):
+    from types import SimpleNamespace
+
+    from flask_jwt_extended import create_access_token
+
+    ghost = SimpleNamespace(id=2_000_000_000, role="ADMIN", username="ghost")
+    response = client.get("/api/health", headers={"Authorization": f"Bearer {create_access_token(identity=ghost)}"})
+    assert response.status_code == 200 and response.json == {"status": "up"}
+
+
 def test_a_monitor_with_the_configured_token_gets_the_details(client, app, monkeypatch):
     monkeypatch.setitem(app.config, "HEALTH_CHECK_TOKEN", MONITOR_TOKEN)
     body = client.get("/api/health", headers={"X-Health-Token": MONITOR_TOKEN}).json
