@@ -146,6 +146,16 @@ def json_body():
     return data
 
 
+def query_values():
+    """The query string as {name: value}. Every query parameter is one value (the schema says so): a repeated one
+    (`?language=it&language=de`) is refused rather than silently read as its first value."""
+    repeated = sorted(name for name, values in request.args.lists() if len(values) > 1)
+    if repeated:
+        raise ValidationError(f"Give each query parameter once: {', '.join(repeated)}.",
+                              fields={name: "given more than once" for name in repeated})
+    return request.args.to_dict()
+
+
 def validate(body=None, query=None, response=None, status=200):
     """Decorate a view: the parsed `body`/`query` models arrive as keyword arguments.
 
@@ -160,7 +170,7 @@ def validate(body=None, query=None, response=None, status=200):
             elif request.method in BODY_METHODS and request.content_length:
                 json_body()  # still refuse a non-JSON body
             if query is not None:
-                kwargs["query"] = validate_data(query, request.args.to_dict(), where="query")
+                kwargs["query"] = validate_data(query, query_values(), where="query")
             return view(*args, **kwargs)
 
         wrapper.api_spec = {"body": body, "query": query, "response": response, "status": status,

@@ -165,3 +165,10 @@ def test_a_knowledge_or_calendar_delete_answers_204_with_no_body_and_the_apis_co
         response = client.delete(url, headers=admin_headers)
         assert response.status_code == 204 and response.get_data() == b"", url
         assert response.mimetype == "application/json", url
+
+
+@pytest.mark.parametrize("query", ["language=it&language=de", "key=greeting&key=goodbye"])
+def test_a_query_parameter_given_twice_is_a_422_not_its_first_value(client, admin_headers, query):
+    response = client.get(f"/api/automated-texts?{query}", headers=admin_headers)
+    assert_json_error(response, 422, "VALIDATION_ERROR")
+    assert "given more than once" in response.json["error"]["fields"].values()
