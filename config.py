@@ -118,6 +118,9 @@ class BaseConfig:
 
     # Security (SPEC §7)
     TRUSTED_PROXY_HOPS = 0
+    # A monitor that sends this in `X-Health-Token` gets /api/health's details (docs/security.md); empty: only
+    # operators do. Render's own check reads the status code only and needs nothing.
+    HEALTH_CHECK_TOKEN = ""
     CORS_ORIGINS = []
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
@@ -142,6 +145,8 @@ class BaseConfig:
     # Privacy (SPEC §7)
     ANALYTICS_RETENTION_DAYS = 90
     CHAT_RETENTION_DAYS = 365
+    # The audit log (who read which conversation, from which address) lives as long as the conversations.
+    AUDIT_RETENTION_DAYS = 365
 
     # Notifications (SPEC §5)
     PUBLIC_BASE_URL = ""
@@ -185,7 +190,7 @@ class BaseConfig:
         "RATE_LIMIT_DEFAULT", "PUBLIC_BASE_URL", "SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM",
         "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_FROM", "TWILIO_SMS_FROM",
         "TWILIO_API_BASE", "WEBHOOK_SECRET", "LOG_LEVEL", "VAPID_PUBLIC_KEY", "VAPID_PRIVATE_KEY",
-        "VAPID_SUBJECT",
+        "VAPID_SUBJECT", "HEALTH_CHECK_TOKEN",
     )
     _INTS = (
         "SWEEP_INTERVAL_SECONDS", "IDLE_AFTER_SECONDS", "WAITING_CLIENT_AFTER_SECONDS", "END_AFTER_SECONDS",
@@ -194,7 +199,7 @@ class BaseConfig:
         "MAX_CHATS_PER_OPERATOR", "BCRYPT_ROUNDS", "TRUSTED_PROXY_HOPS", "ANALYTICS_RETENTION_DAYS",
         "CHAT_RETENTION_DAYS", "SMTP_PORT", "JOB_TIMEOUT_AI_SECONDS", "JOB_TIMEOUT_DEFAULT_SECONDS",
         "DB_PING_IDLE_SECONDS", "AI_CONCURRENCY", "AI_REPLY_DEADLINE_SECONDS",
-        "AI_MAX_REPLIES_PER_CHAT", "SMS_DAILY_CAP",
+        "AI_MAX_REPLIES_PER_CHAT", "SMS_DAILY_CAP", "AUDIT_RETENTION_DAYS",
     )
     _LISTS = ("CORS_ORIGINS", "ADMIN_ALERT_EMAILS", "WEBHOOK_URLS", "PUSH_SERVICE_HOSTS")
 
@@ -257,7 +262,7 @@ CONFIGS = {"development": DevelopmentConfig, "testing": TestingConfig, "producti
 def load_config(name=None, env=None, instance_path=None):
     """Resolve `APP_ENV`, read the environment and check what production needs; returns a dict."""
     env = os.environ if env is None else env
-    name = name or env.get("APP_ENV") or "development"
+    name = name or env.get("APP_ENV") or _default_environment(env)
     if name not in CONFIGS:
         raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, got {name!r}")
     settings = CONFIGS[name].from_env(env)
@@ -273,6 +278,17 @@ def load_config(name=None, env=None, instance_path=None):
     else:
         _fill_development_secrets(settings, instance_path)
     return settings
+
+
+def _default_environment(env):
+    """`development` when APP_ENV is not set, except under gunicorn: a server started for real with no APP_ENV
+    (a forgotten variable, a new host) would otherwise run with development settings — SQLite, generated
+    secrets, no secure cookies — and look healthy. It refuses to start instead; `flask --app wsgi run` and the
+    CLI keep the development default (docs/deploy.md)."""
+    if env.get("SERVER_SOFTWARE", "").startswith("gunicorn/"):  # set by gunicorn's arbiter before it loads us
+        raise ConfigError("APP_ENV is not set and gunicorn is serving: set APP_ENV=production (or "
+                          "APP_ENV=development to serve development settings with gunicorn on purpose)")
+    return "development"
 
 
 def _default_database_url(instance_path):

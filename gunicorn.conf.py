@@ -5,6 +5,10 @@ import re
 
 from gunicorn.glogging import Logger
 
+# A visitor's sessionId and a ticket's resume token are credentials that travel in URLs: never log them. The
+# paths and query keys that carry them are listed in lucine_chatbot/redaction.py (standard library only).
+from lucine_chatbot.redaction import redact
+
 # Render sets PORT; locally and in the benchmark the same file binds wherever PORT/BIND say.
 bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 
@@ -48,13 +52,6 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 access_log_format = '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
-
-# A visitor's sessionId and a ticket's resume token are credentials that travel in the path: never log them.
-SECRET_IN_PATH = re.compile(r"(/api/chat/(?:poll/)?|/api/tickets/resume/|/dashboard/chats/)[^/?\s]+")
-
-
-def redact(text):
-    return SECRET_IN_PATH.sub(r"\1…", text) if text else text
 
 
 ATOM = re.compile(r"%\(([^)]+)\)s")

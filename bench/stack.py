@@ -50,6 +50,9 @@ def flush_redis(url=BENCH_REDIS_URL):
     Redis.from_url(url).flushdb()
 
 
+HEALTH_TOKEN = "bench-health-token-" + "z" * 16  # /api/health shows the worker count to this token only
+
+
 def app_environment(database_url, llm_base_url, instance_path, web_concurrency):
     """Production settings, pointed at local services only."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "FLASK_"))}
@@ -60,7 +63,7 @@ def app_environment(database_url, llm_base_url, instance_path, web_concurrency):
         "AI_MAX_RETRIES": "0", "ADMIN_PASSWORD": "bench-admin-password", "LUCINE_INSTANCE_PATH": str(instance_path),
         "RATE_LIMIT_CHAT": UNLIMITED, "RATE_LIMIT_POLL": UNLIMITED, "RATE_LIMIT_DEFAULT": UNLIMITED,
         "RATE_LIMIT_TICKET": UNLIMITED, "LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": str(web_concurrency),
-        "PYTHONUNBUFFERED": "1",
+        "PYTHONUNBUFFERED": "1", "HEALTH_CHECK_TOKEN": HEALTH_TOKEN,
     })
     return env
 
@@ -136,7 +139,8 @@ def wait_until_serving(base_url, process, timeout=60):
 def wait_for_workers(base_url, count, timeout=30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with urllib.request.urlopen(base_url + "/api/health", timeout=5) as response:
+        request = urllib.request.Request(base_url + "/api/health", headers={"X-Health-Token": HEALTH_TOKEN})
+        with urllib.request.urlopen(request, timeout=5) as response:
             if json.loads(response.read())["services"]["queue"]["workers"] >= count:
                 return
         time.sleep(0.2)

@@ -4,6 +4,8 @@ import logging
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from .redaction import redact
+
 logger = logging.getLogger(__name__)
 
 HTTP_CODES = {
@@ -116,12 +118,12 @@ def handle_unexpected_error(error):
     except Exception:  # the connection may already be gone; the pool replaces it
         logger.warning("rollback after an error failed", exc_info=True)
     if database_unreachable(error):
-        logger.error("database unavailable on %s %s: %s", request.method, request.path, error.orig)
+        logger.error("database unavailable on %s %s: %s", request.method, redact(request.path), error.orig)
         if wants_json():
             return error_response(503, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable. "
                                   "Please try again in a moment.", headers={"Retry-After": "5"})
         return render_template("errors/error.html", status=503, title="Service Unavailable"), 503
-    logger.exception("unhandled error on %s %s", request.method, request.path)
+    logger.exception("unhandled error on %s %s", request.method, redact(request.path))
     if not wants_json():
         return render_template("errors/error.html", status=500, title="Internal Server Error"), 500
     return error_response(500, "INTERNAL_ERROR", "Something went wrong on our side. Please try again.")

@@ -87,6 +87,17 @@ def login_limited(view):
     return functools.reduce(lambda wrapped, limit: limit(wrapped), limits, view)
 
 
+def signed_in_operator():
+    """The active operator whose valid, unrevoked token came with this request, else None: never raises, for
+    views that show more to operators than to the public (`/api/health`)."""
+    try:
+        verify_jwt_in_request(optional=True)
+    except (JWTExtendedException, PyJWTError):  # a bad, expired or revoked token, or a deleted operator
+        return None
+    operator = current_user if get_jwt() else None
+    return operator if operator is not None and operator.is_active else None
+
+
 def _auth_message(exc):
     text = str(exc) or "Authentication required."
     return text if text.endswith(".") else text + "."

@@ -72,3 +72,18 @@ def test_creating_the_app_does_not_connect_to_anything(tmp_path):
     app = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/x",
                       "REDIS_URL": "redis://127.0.0.1:1/0"})
     assert app.config["APP_ENV"] == "testing"
+
+
+def test_gunicorn_without_app_env_refuses_to_start_with_development_settings(tmp_path):
+    with pytest.raises(ConfigError, match="APP_ENV is not set and gunicorn is serving"):
+        load_config(env={"SERVER_SOFTWARE": "gunicorn/23.0.0"}, instance_path=tmp_path)
+
+
+def test_gunicorn_serves_development_settings_when_asked_to_by_name(tmp_path):
+    env = {"SERVER_SOFTWARE": "gunicorn/23.0.0", "APP_ENV": "development"}
+    assert load_config(env=env, instance_path=tmp_path)["APP_ENV"] == "development"
+
+
+def test_without_gunicorn_a_missing_app_env_is_development_for_newcomers(tmp_path):
+    assert load_config(env={}, instance_path=tmp_path)["APP_ENV"] == "development"
+    assert load_config(env={"SERVER_SOFTWARE": "Werkzeug/3.1"}, instance_path=tmp_path)["APP_ENV"] == "development"

@@ -286,6 +286,20 @@ def test_creating_the_app_connects_to_neither_postgres_nor_redis_so_preloading_i
         assert _nobody_connected(postgres) and _nobody_connected(redis)
 
 
+@pytest.mark.parametrize("preload", ["0", "1"])
+def test_gunicorn_started_without_app_env_exits_and_says_why(tmp_path, preload):
+    env = {k: v for k, v in os.environ.items() if k not in ("APP_ENV", "FLASK_RUN_FROM_CLI", "SERVER_SOFTWARE")}
+    with _listener() as taken:
+        port = taken.getsockname()[1]
+    env.update(GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_PRELOAD=preload, WEB_CONCURRENCY="1",
+               LUCINE_INSTANCE_PATH=str(tmp_path), GUNICORN_ACCESSLOG="")
+    done = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "APP_ENV is not set and gunicorn is serving" in done.stdout + done.stderr
+    assert not list(tmp_path.glob(".*secret_key")), "no development secret was generated"
+
+
 def _listener():
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))

@@ -1,5 +1,6 @@
 """Analytics API: today's numbers, the event log and the chart series (operators)."""
 from flask import Blueprint, jsonify
+from flask_jwt_extended import current_user
 
 from ..schemas import validate
 from ..schemas.analytics import EventsQuery, StatsQuery, TimeseriesQuery
@@ -27,9 +28,11 @@ def get_stats(query):
 @operator_required
 @validate(query=EventsQuery)
 def list_events(query):
-    """Analytics events, newest first, filtered by type, session and time (`since` ≤ t < `until`)."""
+    """Analytics events, newest first, filtered by type, session and time (`since` ≤ t < `until`).
+
+    `operator_login` events carry the address the operator signed in from: admins only see them."""
     events = analytics.list_events(event_type=query.type, session_id=query.session_id, since=query.since,
-                                   until=query.until, limit=query.limit)
+                                   until=query.until, limit=query.limit, admin=current_user.is_admin)
     return jsonify({"events": [event_out(event) for event in events]})
 
 

@@ -1,20 +1,37 @@
-"""Health API: `/api/health` for Render's health check and for people."""
-from flask import Blueprint, jsonify
+"""Health API: `/api/health`, up or down for everyone; the details for operators and configured monitors."""
+import hmac
+
+from flask import Blueprint, current_app, jsonify, request
 
 from ..extensions import limiter
 from ..schemas import validate
+from ..schemas.health import HealthOut
+from ..security import signed_in_operator
 from ..services import health
 
 bp = Blueprint("health", __name__, url_prefix="/api/health")
+TOKEN_HEADER = "X-Health-Token"
 
 
 @bp.get("")
 @limiter.exempt
-@validate()
+@validate(response=HealthOut, status=(200, 503))
 def get_health():
-    """Report database, Redis, queue, workers, last sweep, AI provider, uptime and memory.
+    """`{"status": "up"}` (200) or `{"status": "down"}` (503, the database is unreachable) for the public.
 
-    :status 200: serving; 503 when the database is unreachable.
+    An operator's token, or `X-Health-Token` equal to HEALTH_CHECK_TOKEN, gets the details: database, Redis,
+    queue, workers, last sweep, AI provider, uptime and memory (docs/security.md, "Health").
     """
-    status, body = health.report()
+    if not may_see_details():
+        status, body = health.public_report()
+    else:
+        status, body = health.report()
     return jsonify(body), status
+
+
+def may_see_details():
+    token = current_app.config["HEALTH_CHECK_TOKEN"]
+    sent = request.headers.get(TOKEN_HEADER, "")
+    if token and sent and hmac.compare_digest(sent.encode(), token.encode()):
+        return True
+    return signed_in_operator() is not None

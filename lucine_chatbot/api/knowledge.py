@@ -2,6 +2,7 @@
 from flask import Blueprint, current_app, jsonify
 from flask_jwt_extended import current_user
 
+from . import no_content
 from ..schemas import validate
 from ..schemas.knowledge import (KnowledgeCreate, KnowledgeQuery, KnowledgeUpdate, OverrideRequest, calendar_out,
                                  item_out, override_out, parse_date)
@@ -42,7 +43,7 @@ def update_knowledge(item_id, body):
 def delete_knowledge(item_id):
     """Delete an item (admins). :status 404: unknown id."""
     knowledge.delete_item(item_id)
-    return "", 204
+    return no_content()
 
 
 @bp.get("/calendar")
@@ -67,4 +68,4 @@ def put_calendar_override(date, body):
 def delete_calendar_override(date):
     """Remove an evening's override. :status 404: none on that date."""
     calendar.delete_override(parse_date(date))
-    return "", 204
+    return no_content()

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, jsonify
 
 from .. import __version__
 from ..extensions import limiter
+from ..schemas import TEXT_PATTERN, TextOnlySchema
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -13,10 +14,13 @@ ERROR_SCHEMA = {
     "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
         "code": {"type": "string"}, "message": {"type": "string"}, "fields": {"type": "object"}}}},
 }
+NO_CONTENT = {"description": "Done; no body"}
+CACHE_KEY = "lucine_openapi"
 
 
 def _schema(model):
-    return model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+    return model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}",
+                                   schema_generator=TextOnlySchema)
 
 
 def _operation(rule, method, view, components):
@@ -26,7 +30,7 @@ def _operation(rule, method, view, components):
                  "responses": {"default": {"description": "Error",
                                            "content": {"application/json": {"schema": ERROR_SCHEMA}}}}}
     parameters = [{"name": name, "in": "path", "required": True,
-                   "schema": {"type": "integer" if conv == "int" else "string"}}
+                   "schema": {"type": "integer"} if conv == "int" else {"type": "string", "pattern": TEXT_PATTERN}}
                   for conv, name in PATH_PARAM.findall(rule.rule)]
     if spec.get("query"):
         schema = _schema(spec["query"])
@@ -39,15 +43,18 @@ def _operation(rule, method, view, components):
     if spec.get("body") and method in ("POST", "PUT", "PATCH"):
         schema = _schema(spec["body"])
         components.update(schema.pop("$defs", {}))
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
-    success = {"description": "Success"}
+        # Without a body the view validates `{}`: required exactly when the model has a required field (a PATCH
+        # of optional fields without a body changes nothing and is a 200).
+        operation["requestBody"] = {"required": bool(schema.get("required")),
+                                    "content": {"application/json": {"schema": schema}}}
+    success = {"description": "Success", "content": {"application/json": {"schema": {"type": "object"}}}}
     if spec.get("response"):
         schema = _schema(spec["response"])
         components.update(schema.pop("$defs", {}))
         success["content"] = {"application/json": {"schema": schema}}
     statuses = spec.get("status", 200)  # one status, or several (POST /api/chat: 200 inline, 202 queued)
     for status in statuses if isinstance(statuses, (tuple, list)) else (statuses,):
-        operation["responses"][str(status)] = success
+        operation["responses"][str(status)] = NO_CONTENT if status == 204 else success
     if getattr(view, "auth", None):
         operation["security"] = [{"bearerAuth": []}]
     return operation
@@ -74,5 +81,10 @@ def build_document(app):
 @bp.get("/openapi.json")
 @limiter.exempt
 def get_openapi():
-    """The OpenAPI 3.1 description of this API."""
-    return jsonify(build_document(current_app))
+    """The OpenAPI 3.1 description of this API, built at the first request and kept for the app's life (the
+    routes and schemas cannot change while it runs; building walks every rule and pydantic model)."""
+    app = current_app._get_current_object()
+    body = app.extensions.get(CACHE_KEY)
+    if body is None:
+        body = app.extensions[CACHE_KEY] = jsonify(build_document(app)).get_data()
+    return app.response_class(body, mimetype="application/json")

@@ -5,7 +5,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from ..services.events import EVENT_TYPES
-from . import ApiModel
+from . import ApiModel, IsoDate, IsoDateTime
 
 Metric = Literal["chats", "escalations", "tickets", "csat", "aiResolutionRate"]
 
@@ -18,14 +18,14 @@ def naive_utc(value):
 
 
 class StatsQuery(ApiModel):
-    date: dt.date | None = Field(None, description="Local day (EVENT_TIMEZONE), YYYY-MM-DD; default today.")
+    date: IsoDate | None = Field(None, description="Local day (EVENT_TIMEZONE), YYYY-MM-DD; default today.")
 
 
 class EventsQuery(ApiModel):
     type: str | None = Field(None, max_length=40)
     session_id: str | None = Field(None, max_length=64)
-    since: dt.datetime | None = Field(None, description="ISO 8601; inclusive.")
-    until: dt.datetime | None = Field(None, description="ISO 8601; exclusive.")
+    since: IsoDateTime | None = Field(None, description="ISO 8601; inclusive.")
+    until: IsoDateTime | None = Field(None, description="ISO 8601; exclusive.")
     limit: int = Field(100, ge=1, le=1000)
 
     @field_validator("type")

@@ -1,10 +1,9 @@
 """Query model of the chat archive search."""
-import datetime as dt
 from typing import Literal
 
 from pydantic import Field
 
-from . import ApiModel
+from . import ApiModel, IsoDate
 
 StatusName = Literal["ACTIVE", "IDLE", "WAITING_OPERATOR", "WITH_OPERATOR", "WAITING_CLIENT", "RESOLVED",
                      "NOT_RESOLVED", "CANCELLED", "ENDED"]
@@ -13,8 +12,8 @@ StatusName = Literal["ACTIVE", "IDLE", "WAITING_OPERATOR", "WITH_OPERATOR", "WAI
 class ArchiveQuery(ApiModel):
     q: str | None = Field(None, max_length=200, description="Text in any message, or an exact sessionId.")
     status: StatusName | None = None
-    date_from: dt.date | None = Field(None, alias="from", description="First local day (EVENT_TIMEZONE).")
-    date_to: dt.date | None = Field(None, alias="to", description="Last local day, inclusive.")
+    date_from: IsoDate | None = Field(None, alias="from", description="First local day (EVENT_TIMEZONE).")
+    date_to: IsoDate | None = Field(None, alias="to", description="Last local day, inclusive.")
     operator_id: int | None = Field(None, ge=1)
     page: int = Field(1, ge=1, le=10_000)
     per_page: int = Field(25, ge=1, le=100)

@@ -1,10 +1,11 @@
 """Request models and serialisers of the Chat API (`/api/chat`)."""
+import re
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..errors import BadRequest
-from . import ApiModel
+from . import INT_LIMIT, ApiModel
 from .common import message_out, visitor_operator_out
 
 
@@ -25,11 +26,28 @@ class ChatRequest(ApiModel):
         return self
 
 
+BIGINT_MAX = 2**63 - 1
+CURSOR = re.compile(r"[0-9]{1,19}")  # ASCII digits only: str.isdigit() also takes "²" and "٣"
+
+
 class PollQuery(ApiModel):
-    after: str | None = None
+    """`after`: a message id, as ASCII digits no bigger than BIGINT; anything else is a 400 (API.md)."""
+
+    after: str | None = Field(default=None, pattern=f"^{CURSOR.pattern}$",
+                              description="A message id: plain ASCII digits, at most 2^63-1.")
+
+    @field_validator("after", mode="before")
+    @classmethod
+    def plain_non_negative_integer(cls, value):
+        if not isinstance(value, str) or not CURSOR.fullmatch(value) or int(value) > BIGINT_MAX:
+            raise BadRequest("The cursor `after` must be a plain non-negative integer (a message id).",
+                             fields={"after": "a plain non-negative integer"})
+        return value
 
     def after_id(self):
-        return int(self.after) if self.after and self.after.isdigit() else None
+        """The cursor as a message id; one beyond the id column (INTEGER) reads as its largest value: nothing
+        comes after either, and the database is never asked about a number it cannot compare."""
+        return min(int(self.after), INT_LIMIT) if self.after is not None else None
 
 
 class RatingRequest(ApiModel):

@@ -1,10 +1,10 @@
 """Request models and serialisers of the knowledge-base and calendar API."""
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
-from . import ApiModel
+from . import ApiModel, Omittable
 from .common import iso
 
 Language = Literal["it", "en", "de"]
@@ -28,11 +28,13 @@ class KnowledgeCreate(ApiModel):
 
 
 class KnowledgeUpdate(ApiModel):
-    question: str | None = Field(default=None, min_length=1, max_length=2000)
-    answer: str | None = Field(default=None, min_length=1, max_length=5000)
-    keywords: list[str] | None = Field(default=None, max_length=50)
-    category: str | None = Field(default=None, min_length=1, max_length=40)
-    is_active: bool | None = None
+    """Only the fields sent change; none of them may be null."""
+
+    question: Omittable[Annotated[str, StringConstraints(min_length=1, max_length=2000)]] = None
+    answer: Omittable[Annotated[str, StringConstraints(min_length=1, max_length=5000)]] = None
+    keywords: Omittable[Annotated[list[str], Field(max_length=50)]] = None
+    category: Omittable[Annotated[str, StringConstraints(min_length=1, max_length=40)]] = None
+    is_active: Omittable[bool] = None
 
 
 class OverrideRequest(ApiModel):

@@ -218,9 +218,16 @@ def shape_stats(day, row):
 
 # --- /events ---------------------------------------------------------------------------------------------------
 
-def list_events(event_type=None, session_id=None, since=None, until=None, limit=100):
-    """Newest first; `since` inclusive, `until` exclusive (naive UTC)."""
+# Events that carry an operator's address (`operator_login`'s `ip`): for admins only, like the audit log.
+ADMIN_ONLY_EVENT_TYPES = frozenset({"operator_login"})
+
+
+def list_events(event_type=None, session_id=None, since=None, until=None, limit=100, admin=False):
+    """Newest first; `since` inclusive, `until` exclusive (naive UTC); without `admin`, none of
+    ADMIN_ONLY_EVENT_TYPES (they are left out of the query, so `limit` still counts visible events)."""
     query = sa.select(AnalyticsEvent)
+    if not admin:
+        query = query.where(AnalyticsEvent.type.not_in(ADMIN_ONLY_EVENT_TYPES))
     if event_type:
         query = query.where(AnalyticsEvent.type == event_type)
     if session_id:

@@ -48,8 +48,14 @@ def _active_chats_or_none():
         return None
 
 
+def public_report():
+    """(status code, body) for anyone: up or down, and nothing an attacker could read the system's state from."""
+    up = database_ok()
+    return (200, {"status": "up"}) if up else (503, {"status": "down"})
+
+
 def report():
-    """(status code, body) of the health check; 503 only when the database cannot be reached."""
+    """(status code, body) of the detailed health check; 503 only when the database cannot be reached."""
     db_ok = database_ok()
     jobs = dispatch.status()
     degraded = jobs["expected"] and (jobs["redis"] != "connected" or not jobs["workers"])

@@ -1,15 +1,17 @@
 """The retention purge (SPEC §7): analytics after ANALYTICS_RETENTION_DAYS, conversations after
-CHAT_RETENTION_DAYS; tickets outlive their chat with their description, without the visitor's contact."""
+CHAT_RETENTION_DAYS, audit entries after AUDIT_RETENTION_DAYS, revoked tokens once expired; tickets outlive their
+chat with their description, without the visitor's contact."""
 import logging
 from datetime import timedelta
 
 from flask import current_app
 
 from ..extensions import db
-from ..models import AnalyticsEvent, ChatSession, Ticket, TicketNote, utcnow
+from ..models import AnalyticsEvent, AuditLog, ChatSession, RevokedToken, Ticket, TicketNote, utcnow
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 500
+REVOKED_TOKEN_GRACE = timedelta(hours=1)
 TICKET_PII = {"email": None, "phone": None, "resume_token_hash": None}
 ERASED_TEXT = "[deleted by the visitor]"
 
@@ -31,18 +33,35 @@ def erase_ticket_pii(session_id):
         {**TICKET_PII, "description": ERASED_TEXT, "subject": ERASED_TEXT}, synchronize_session=False)
 
 
-def purge_analytics(now):
-    """Delete analytics events older than the retention window, in short batches; returns the count."""
-    cutoff = now - timedelta(days=current_app.config["ANALYTICS_RETENTION_DAYS"])
+def delete_older(model, column, cutoff):
+    """Delete the rows of `model` whose `column` is before `cutoff`, in short batches; returns the count."""
     total = 0
     while True:
-        ids = [row.id for row in db.session.query(AnalyticsEvent.id).filter(AnalyticsEvent.created_at < cutoff)
-               .order_by(AnalyticsEvent.id).limit(BATCH_SIZE)]
+        ids = [row.id for row in db.session.query(model.id).filter(column < cutoff).order_by(model.id)
+               .limit(BATCH_SIZE)]
         if not ids:
             return total
-        total += db.session.query(AnalyticsEvent).filter(AnalyticsEvent.id.in_(ids)).delete(
-            synchronize_session=False)
+        total += db.session.query(model).filter(model.id.in_(ids)).delete(synchronize_session=False)
         db.session.commit()
+
+
+def purge_analytics(now):
+    """Delete analytics events older than the retention window; returns the count."""
+    cutoff = now - timedelta(days=current_app.config["ANALYTICS_RETENTION_DAYS"])
+    return delete_older(AnalyticsEvent, AnalyticsEvent.created_at, cutoff)
+
+
+def purge_audit_log(now):
+    """Delete audit entries (who read which conversation or ticket, from which address) older than
+    AUDIT_RETENTION_DAYS; returns the count."""
+    cutoff = now - timedelta(days=current_app.config["AUDIT_RETENTION_DAYS"])
+    return delete_older(AuditLog, AuditLog.created_at, cutoff)
+
+
+def purge_revoked_tokens(now):
+    """Forget revoked tokens that have expired anyway: an expired token is refused by its `exp` before the
+    revocation list is read. The grace covers clocks that differ between web instances."""
+    return delete_older(RevokedToken, RevokedToken.expires_at, now - REVOKED_TOKEN_GRACE)
 
 
 def purge_conversations(now):
@@ -65,7 +84,8 @@ def purge_conversations(now):
 def purge(now=None):
     """One retention pass; each batch is its own short transaction. Returns what was removed."""
     now = now or utcnow()
-    result = {"analyticsEvents": purge_analytics(now), **purge_conversations(now)}
+    result = {"analyticsEvents": purge_analytics(now), **purge_conversations(now),
+              "auditEntries": purge_audit_log(now), "revokedTokens": purge_revoked_tokens(now)}
     db.session.expire_all()
     logger.info("retention purge: %s", result)
     return result

@@ -84,6 +84,25 @@ def test_events_filter_by_type_session_time_and_limit(client, clock, operator_he
     assert len(listed("since=2025-12-10T18:02:00%2B01:00")) == 4  # an offset is converted to UTC
 
 
+def test_operator_logins_with_their_addresses_are_for_admins_only(client, make, operator, operator_headers,
+                                                                 admin_headers):
+    from lucine_chatbot.services import auth
+
+    auth.login(operator.username, make.DEFAULT_PASSWORD, ip_address="203.0.113.7")
+    for query in ("", "?type=operator_login", "?limit=1"):
+        seen = client.get(f"/api/analytics/events{query}", headers=operator_headers).json["events"]
+        assert all(e["type"] != "operator_login" for e in seen) and "203.0.113.7" not in str(seen), query
+    seen = client.get("/api/analytics/events?type=operator_login", headers=admin_headers).json["events"]
+    assert [e["data"]["ip"] for e in seen] == ["203.0.113.7"]
+
+
+def test_events_limit_counts_only_the_events_an_operator_may_see(client, make, operator, operator_headers):
+    events.record("chat_started", make.chat())
+    events.record("operator_login", None, operator_id=operator.id, ip="203.0.113.8")
+    assert [e["type"] for e in client.get("/api/analytics/events?limit=1", headers=operator_headers)
+            .json["events"]] == ["chat_started"]
+
+
 @pytest.mark.parametrize("query, status", [
     ("limit=0", 422), ("limit=1001", 422), ("limit=ten", 422), ("type=nonsense", 422),
     ("since=2025-12-10T18:00:00Z&until=2025-12-10T17:00:00Z", 422), ("since=tomorrow", 422),

@@ -48,7 +48,7 @@ def test_an_idle_connection_that_died_is_replaced_before_any_request_meets_it(bu
     assert terminate_other_backends() >= 1
     response = client.get("/api/tickets", headers=headers)
     assert response.status_code == 200, response.get_data(as_text=True)
-    assert client.get("/api/health").json["database"] == "connected"
+    assert client.get("/api/health", headers=headers).json["database"] == "connected"
 
 
 @pytest.mark.postgres_only
@@ -93,8 +93,8 @@ def test_a_visitor_ticket_is_accepted_with_redis_down(client, redis_down):
     assert response.json["ticketNumber"].startswith("TKT-")
 
 
-def test_health_reports_redis_down_as_degraded_not_as_an_error(client, redis_down):
-    response = client.get("/api/health")
+def test_health_reports_redis_down_as_degraded_not_as_an_error(client, redis_down, operator_headers):
+    response = client.get("/api/health", headers=operator_headers)
     assert response.status_code == 200
     assert response.json["services"]["redis"] == "error" and response.json["status"] == "degraded"
 

@@ -3,8 +3,8 @@ from datetime import datetime, timedelta
 
 from lucine_chatbot.extensions import db
 from lucine_chatbot.jobs.schedule import periodic_jobs
-from lucine_chatbot.models import (AnalyticsEvent, ChatSession, InternalNote, Message, OperatorChat, QueueEntry,
-                                   Ticket)
+from lucine_chatbot.models import (AnalyticsEvent, AuditLog, ChatSession, InternalNote, Message, OperatorChat,
+                                   QueueEntry, RevokedToken, Ticket)
 from lucine_chatbot.services import retention, tickets
 
 NOW = datetime(2027, 12, 20, 12, 0)
@@ -63,7 +63,47 @@ def test_analytics_events_older_than_90_days_are_deleted(make):
 def test_a_second_purge_finds_nothing_more(make, operator):
     old_conversation(make, operator, LONG_AGO)
     retention.purge(NOW)
-    assert retention.purge(NOW) == {"analyticsEvents": 0, "conversations": 0, "tickets": 0}
+    assert retention.purge(NOW) == {"analyticsEvents": 0, "conversations": 0, "tickets": 0, "auditEntries": 0,
+                                    "revokedTokens": 0}
+
+
+def test_audit_entries_older_than_their_window_are_deleted(make, operator):
+    db.session.add_all([AuditLog(operator_id=operator.id, action="view_history", target_type="chat",
+                                 target_id="old", ip_address="203.0.113.9", created_at=NOW - timedelta(days=366)),
+                        AuditLog(operator_id=operator.id, action="view_history", target_type="chat",
+                                 target_id="recent", ip_address="203.0.113.9", created_at=NOW - timedelta(days=364))])
+    db.session.commit()
+    assert retention.purge(NOW)["auditEntries"] == 1
+    assert [e.target_id for e in db.session.query(AuditLog)] == ["recent"]
+
+
+def test_the_audit_window_is_a_setting(app, make, operator, monkeypatch):
+    monkeypatch.setitem(app.config, "AUDIT_RETENTION_DAYS", 30)
+    db.session.add(AuditLog(operator_id=operator.id, action="view_ticket", target_type="ticket", target_id="1",
+                            created_at=NOW - timedelta(days=31)))
+    db.session.commit()
+    assert retention.purge(NOW)["auditEntries"] == 1
+
+
+def test_revoked_tokens_are_forgotten_once_they_have_expired(make, operator):
+    db.session.add_all([RevokedToken(jti="expired", operator_id=operator.id, expires_at=NOW - timedelta(hours=2)),
+                        RevokedToken(jti="just-expired", operator_id=operator.id,
+                                     expires_at=NOW - timedelta(minutes=5)),
+                        RevokedToken(jti="still-valid", operator_id=operator.id, expires_at=NOW + timedelta(hours=7))])
+    db.session.commit()
+    assert retention.purge(NOW)["revokedTokens"] == 1
+    assert sorted(t.jti for t in db.session.query(RevokedToken)) == ["just-expired", "still-valid"]
+
+
+def test_a_revoked_token_that_has_not_expired_stays_revoked_after_a_purge(client, make, operator):
+    from flask_jwt_extended import decode_token
+
+    from lucine_chatbot.services import auth
+
+    headers = make.auth_headers(operator)
+    auth.logout(operator, decode_token(headers["Authorization"].split()[1]))
+    retention.purge()  # now: the token has 8 hours left, its revocation is kept
+    assert client.get("/api/operators/me", headers=headers).status_code == 401
 
 
 def test_retention_runs_daily_from_the_schedule():
