@@ -3,7 +3,7 @@ from typing import Annotated, Literal
 
 from pydantic import StringConstraints
 
-from . import ApiModel
+from . import INT_LIMIT, ApiModel
 from .common import iso, message_out, operator_out
 
 SessionId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -28,7 +28,8 @@ class HistoryQuery(ApiModel):
     before: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,18}$")] | None = None
 
     def before_id(self):
-        return int(self.before) if self.before is not None else None
+        """Beyond the id column (INTEGER), the largest value: PostgreSQL cannot compare a bigger number."""
+        return min(int(self.before), INT_LIMIT) if self.before is not None else None
 
 
 class ActiveChatsQuery(ApiModel):

@@ -47,6 +47,8 @@ def test_the_operator_history_pages_back_with_before(client, make, operator_head
     assert [m["id"] for m in newest["messages"]] == ids[-chats.PAGE_SIZE:] and newest["hasMore"] is True
     older = client.get(f"{url}?before={newest['messages'][0]['id']}", headers=operator_headers).json
     assert [m["id"] for m in older["messages"]] == ids[:30] and older["hasMore"] is False
+    huge = client.get(f"{url}?before={'9' * 18}", headers=operator_headers).json  # beyond INTEGER: everything
+    assert [m["id"] for m in huge["messages"]] == ids[-chats.PAGE_SIZE:]
     for odd in ("abc", "-1", "²", "1" * 30):
         response = client.get(f"{url}?before={odd}", headers=operator_headers)
         assert response.status_code in (400, 422) and response.json["error"]["code"] == "VALIDATION_ERROR"
