@@ -81,11 +81,11 @@ def test_rate_limiting_with_redis_down_neither_fails_nor_stops_counting(build_pr
 def test_polling_random_session_ids_is_limited_per_address(build_probe_app):
     from flask_migrate import upgrade
 
-    app = build_probe_app(RATE_LIMIT_DEFAULT="5/minute")
+    app = build_probe_app(RATE_LIMIT_POLL_ADDRESS="5/minute")
     with app.app_context():
         upgrade()
     client = app.test_client()
-    whole_window_ahead(app, "RATE_LIMIT_DEFAULT")
+    whole_window_ahead(app, "RATE_LIMIT_POLL_ADDRESS")
     statuses = [client.get(f"/api/chat/poll/guess-{n}", environ_base={"REMOTE_ADDR": "198.51.100.90"}).status_code
                 for n in range(6)]
     assert statuses == [404] * 5 + [429]
