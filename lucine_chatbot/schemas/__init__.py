@@ -6,7 +6,7 @@ import re
 from typing import Annotated, TypeVar
 
 from flask import request
-from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, field_validator
 from pydantic import ValidationError as PydanticError
 from pydantic.alias_generators import to_camel
 from pydantic.json_schema import GenerateJsonSchema
@@ -36,11 +36,21 @@ def _iso_text(value):
     return value
 
 
+def _within_calendar(value):
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"must be between {FIRST_DAY} and {LAST_DAY}")
+    return value
+
+
 NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+# Far enough from year 1 and 9999 that a day's bounds in any timezone stay representable (0001-01-01 in
+# Europe/Rome is still 31 December of year 0 in UTC: an OverflowError, a 500).
+FIRST_DAY, LAST_DAY = dt.date(1970, 1, 1), dt.date(9998, 12, 31)
 # Dates and times as the schema publishes them (`format: date`, `date-time`): pydantic would also read a number
 # as a Unix timestamp (`since=0` meaning 1970).
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_text)]
-IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_text)]
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_text), AfterValidator(_within_calendar)]
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_text), AfterValidator(_within_calendar)]
 
 # A field a PATCH may leave out but, when sent, must hold a value: `null` is a 422, never a NULL written to a
 # NOT NULL column (a 500), and the published schema does not offer `null` (TextOnlySchema drops the default).

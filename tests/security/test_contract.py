@@ -172,3 +172,12 @@ def test_a_query_parameter_given_twice_is_a_422_not_its_first_value(client, admi
     response = client.get(f"/api/automated-texts?{query}", headers=admin_headers)
     assert_json_error(response, 422, "VALIDATION_ERROR")
     assert "given more than once" in response.json["error"]["fields"].values()
+
+
+@pytest.mark.parametrize("url", [
+    "/api/chat-management/archive?from=0001-01-01", "/api/chat-management/archive?to=9999-12-31",
+    "/api/analytics/stats?date=0001-01-01", "/api/analytics/events?since=0001-01-01T00:00:00Z",
+    "/api/analytics/events?until=9999-12-31T23:59:59-12:00", "/api/analytics/events?since=0",
+])
+def test_dates_at_the_ends_of_the_calendar_or_given_as_numbers_are_a_422_not_a_500(client, admin_headers, url):
+    assert_json_error(client.get(url, headers=admin_headers), 422, "VALIDATION_ERROR")
