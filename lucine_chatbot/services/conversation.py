@@ -284,9 +284,10 @@ def answer_message(message_id, now=None, offline_only=False):
     again. The LLM gets what the deadline leaves (minus the fallback's reserve); with too little left (a late
     job, a long queue) the offline assistant answers at once. A streamed answer is shown growing (drafts).
     """
-    user = (db.session.query(Message).options(joinedload(Message.session))
-            .filter(Message.id == message_id).one_or_none())
-    if user is None or user.sender != Sender.USER or _already_answered(user.id):
+    row = (db.session.query(Message, _answered(message_id)).options(joinedload(Message.session))
+           .filter(Message.id == message_id).one_or_none())
+    user, answered = row if row is not None else (None, True)
+    if user is None or user.sender != Sender.USER or answered:
         return None
     session = user.session
     if session.status in state_machine.HUMAN_STATUSES:
@@ -338,8 +339,10 @@ def settle_pending(session_id, handled_id):
     db.session.commit()
 
 
-def _already_answered(user_id):
-    return db.session.query(Message.id).filter(Message.reply_to_id == user_id).first() is not None
+def _answered(user_id):
+    """Whether a reply to message `user_id` exists: a column of the query that reads what it needs anyway."""
+    reply = sa.orm.aliased(Message)
+    return sa.exists().where(reply.reply_to_id == user_id)
 
 
 def _stop_pending(session):
@@ -353,11 +356,12 @@ def _store_reply(session_id, user_id, result, now):
     the visitor wrote again, then write the reply; a late one is dropped."""
     newer = sa.exists().where(Message.session_id == session_id, Message.sender == Sender.USER,
                               Message.id > user_id)
-    session, still_pending = (db.session.query(ChatSession, newer).filter(ChatSession.id == session_id)
-                              .with_for_update(of=ChatSession).populate_existing().one())
+    session, still_pending, answered = (
+        db.session.query(ChatSession, newer, _answered(user_id)).filter(ChatSession.id == session_id)
+        .with_for_update(of=ChatSession).populate_existing().one())
     if session.status in state_machine.HUMAN_STATUSES:
         return _stop_pending(session)
-    if _already_answered(user_id):
+    if answered:
         db.session.rollback()
         logger.info("dropped a late reply to message %s (%s): it was answered already", user_id, result.provider)
         return None
