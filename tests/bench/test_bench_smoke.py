@@ -23,6 +23,27 @@ def test_llm_stub_answers_like_openai_chat_completions():
     assert stub.calls == 1 and stub.in_flight == 0
 
 
+def test_llm_stub_streams_server_sent_events_when_asked_and_still_answers_whole_requests():
+    from openai import OpenAI
+
+    with LlmStub(latency=0, stream_seconds=0.02) as stub:
+        sdk = OpenAI(api_key="bench", base_url=stub.base_url, max_retries=0, timeout=5)
+        stream = sdk.chat.completions.create(model="gpt-test", messages=[{"role": "user", "content": "Ciao"}],
+                                             stream=True)
+        pieces = [event.choices[0].delta.content for event in stream if event.choices[0].delta.content]
+        whole = sdk.chat.completions.create(model="gpt-test", messages=[{"role": "user", "content": "Ciao"}])
+        request = urllib.request.Request(stub.base_url + "/chat/completions", method="POST",
+                                         data=json.dumps({"model": "m", "stream": True}).encode())
+        with urllib.request.urlopen(request, timeout=5) as response:
+            content_type, raw = response.headers["Content-Type"], response.read().decode()
+    assert len(pieces) > 1 and "".join(pieces) == REPLY and whole.choices[0].message.content == REPLY
+    assert stub.calls == 3 and stub.streamed == 2 and stub.in_flight == 0
+    events = raw.split("\n\n")
+    assert content_type == "text/event-stream" and events[-2:] == ["data: [DONE]", ""]
+    assert all(event.startswith("data: ") for event in events[:-1])
+    assert json.loads(events[0][6:])["object"] == "chat.completion.chunk"
+
+
 def test_llm_stub_answers_404_for_other_paths():
     with LlmStub(latency=0) as stub:
         request = urllib.request.Request(stub.base_url + "/embeddings", data=b"{}", method="POST")
