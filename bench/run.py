@@ -6,19 +6,12 @@ from dataclasses import dataclass
 
 import psutil
 
-from . import appenv, paced, scenarios, stack, wrk
+from . import appenv, paced, scenarios, slo, stack, wrk
 from .llm_stub import LlmStub
 
 
 WARM_UP_SECONDS = 2  # each app scenario first runs this long, unmeasured
-# Open-loop arrival rates, as fractions of the ceiling's req/s: each scenario at the rate its throughput target
-# asks for (issue 10: poll ≥ 35 %, a new visitor's message ≥ 10 %); the mix has no target of its own and runs at
-# the lowest rate the targets ask of any request.
-PACED_RATES = {"poll": 0.35, "new_visitor": 0.10, "mixed": 0.10}
-SCENARIOS = tuple(PACED_RATES)
-# The bare ceiling view under the same open-loop generator, at the highest rate above: what the box and the
-# generator alone add to a latency at that arrival rate (no app), the floor to read the other rows against.
-REFERENCE_RATE = max(PACED_RATES.values())
+SCENARIOS = ("poll", "new_visitor", "mixed")
 
 
 @dataclass(frozen=True)
@@ -152,9 +145,7 @@ def _app(processes, env, db_url, stub, settings, results, ceiling, log):
     cursors = scenarios.last_message_ids(base, [sid for sid, _ in sessions])
     stub.latency = settings.llm_latency
 
-    load, at_rate = {}, {}
-    sources = {"poll": lambda: scenarios.poll_source(cursors), "new_visitor": scenarios.new_visitor_source,
-               "mixed": lambda: scenarios.mixed_source(cursors)}
+    load, capacity = {}, {}
     runs = {"poll": lambda seconds: scenarios.run_poll(base, cursors, settings.connections, seconds),
             "new_visitor": lambda seconds: scenarios.run_new_visitor(base, settings.connections, seconds),
             "mixed": lambda seconds: scenarios.run_mixed(base, cursors, settings.connections, seconds)}
@@ -169,31 +160,41 @@ def _app(processes, env, db_url, stub, settings, results, ceiling, log):
                                 lambda: _measured(meter, lambda: scenario(settings.seconds), access_log))
         if name != "poll":
             _settle(env)
-        rate = PACED_RATES[name] * load[name]["ceiling_rps"]
-        log(f"{name}: open loop, {rate:.0f} arrivals/s")
-        at_rate[name] = _measured(meter, lambda: paced.run(load[name]["name"], base + "/api/chat", sources[name](),
-                                                           rate, settings.connections, settings.seconds),
-                                  access_log)
-        at_rate[name]["fraction_of_ceiling"] = PACED_RATES[name]
-        if name != "poll":
-            _settle(env)
+    if "mixed" in load:
+        capacity["mixed"] = _mix_capacity(meter, base, access_log, scenarios.mixed_source(cursors),
+                                          load["mixed"]["rps"], settings, env, log)
     runs = sorted(ceiling["runs"], key=lambda row: row["rps"])
     results["ceiling"], results["ceiling_runs"] = runs[len(runs) // 2], ceiling["runs"]
-    if at_rate:
-        at_rate["ceiling"] = _reference_at_rate(ceiling, REFERENCE_RATE * results["ceiling"]["rps"], settings, log)
-    results["load"], results["at_rate"] = load, at_rate
+    if capacity:
+        capacity["ceiling"] = _ceiling_capacity(ceiling, results["ceiling"]["rps"], settings, log)
+    results["load"], results["capacity"] = load, capacity
     if settings.ai:
         _ai_phases(processes, env, base, db_url, settings, results, workers, log)
 
 
-def _reference_at_rate(ceiling, rate, settings, log):
-    log(f"ceiling: open loop, {rate:.0f} arrivals/s (reference)")
+def _mix_capacity(meter, base, access_log, source, closed_loop_rps, settings, env, log):
+    """Capacity at SLO of the widget mix: one source for every step, so each session's cursor keeps moving."""
+    def measure(rate):
+        row = _measured(meter, lambda: paced.run("widget mix", base + "/api/chat", source, rate,
+                                                 settings.connections, settings.seconds), access_log)
+        _settle(env)  # each step starts from an empty AI queue
+        return row
+
+    log(f"widget mix: capacity at p99 ≤ {slo.P99_LIMIT_MS} ms (open loop, bisection)")
+    return slo.search(measure, closed_loop_rps, log=log).as_dict()
+
+
+def _ceiling_capacity(ceiling, closed_loop_rps, settings, log):
+    """The same search on the bare view: what the box and the generator allow without the app."""
     source = scenarios.RoundRobin([("GET", "/ceiling", None)])
-    row = _measured(ceiling["meter"], lambda: paced.run("ceiling (reference, the bare view)", ceiling["url"], source,
-                                                        rate, settings.connections, settings.seconds),
-                    ceiling["log"])
-    row["fraction_of_ceiling"] = REFERENCE_RATE
-    return row
+
+    def measure(rate):
+        return _measured(ceiling["meter"], lambda: paced.run("ceiling (the bare view)", ceiling["url"], source, rate,
+                                                             settings.connections, settings.seconds),
+                         ceiling["log"])
+
+    log(f"ceiling: capacity at p99 ≤ {slo.P99_LIMIT_MS} ms (open loop, bisection)")
+    return slo.search(measure, closed_loop_rps, log=log).as_dict()
 
 
 def _ai_phases(processes, env, base, db_url, settings, results, workers, log):

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bench import client, report, wrk
+from bench import client, report, slo, wrk
 from bench.llm_stub import REPLY, LlmStub
 
 
@@ -67,9 +67,23 @@ def test_wrk_scripts_quote_json_bodies_for_lua():
     assert "math.random(4)" in script and "WRKJSON" in script
 
 
-def results(poll_rps=900.0, p99=40.0, overhead_p95=60.0, memory=250.0, four_workers=13.0):
+def paced_row(name, rate, p99, errors=0):
+    return {"name": name, "connections": 64, "offered_rps": rate, "rps": rate, "requests": int(rate * 5),
+            "errors": errors, "error_detail": {"timeout": errors} if errors else {}, "p50_ms": 3.0, "p95_ms": 9.0,
+            "p99_ms": p99, "max_ms": 2 * p99, "send_lag_p99_ms": 2.0, "client_cpu_ms_per_request": 0.3,
+            "meets_slo": p99 <= 100 and not errors}
+
+
+def capacity(name, rate, high):
+    steps = [paced_row(name, high / 10, 20.0), paced_row(name, rate, 90.0), paced_row(name, rate * 1.1, 400.0)]
+    return {"rate": rate, "low": high / 10, "high": high, "limit_ms": 100, "capped": False, "steps": steps}
+
+
+def results(poll_rps=900.0, p99=40.0, overhead_p95=60.0, memory=250.0, four_workers=13.0, mix_capacity=400.0):
     row = {"connections": 64, "errors": 0, "error_detail": {}, "p50_ms": 10.0, "p95_ms": 30.0, "max_ms": 80.0}
     return {
+        "capacity": {"mixed": capacity("widget mix", mix_capacity, 600.0),
+                     "ceiling": capacity("ceiling (the bare view)", 1200.0, 2000.0)},
         "settings": {"seconds": 5, "connections": 64, "web_concurrency": 4, "llm_latency": 0.3},
         "machine": {"cpus": 2, "cpu": "x86_64", "memory_gb": 8.0, "python": "3.11.7"}, "started": "now",
         "ceiling": {**row, "name": "ceiling", "rps": 2000.0, "p99_ms": 30.0},
@@ -90,7 +104,8 @@ def test_report_passes_a_run_that_meets_every_target():
 
 
 @pytest.mark.parametrize("change, failing", [
-    ({"poll_rps": 500.0}, "poll ≥ 35%"), ({"p99": 150.0}, "p99"), ({"overhead_p95": 150.0}, "overhead"),
+    ({"poll_rps": 500.0}, "poll ≥ 35%"), ({"mix_capacity": 200.0}, "capacity at SLO"),
+    ({"overhead_p95": 150.0}, "overhead"),
     ({"memory": 400.0}, "MB RSS"), ({"four_workers": 6.0}, "scales"),
 ])
 def test_report_flags_each_missed_target(change, failing):
@@ -333,27 +348,17 @@ def test_the_open_loop_widget_mix_moves_cursors_like_the_wrk_script():
     assert any(path == "/api/chat/poll/aaa?after=95" for method, path, _b in (mix.next() for _ in range(500)))
 
 
-def test_the_latency_targets_use_the_open_loop_run_when_there_is_one():
-    run = results(p99=400.0)  # saturated, closed loop: 64 ÷ throughput, whatever the app does
-    paced_row = {"name": "poll", "connections": 64, "offered_rps": 700.0, "fraction_of_ceiling": 0.35,
-                 "rps": 699.0, "errors": 0, "error_detail": {}, "p50_ms": 3.0, "p95_ms": 9.0, "p99_ms": 20.0,
-                 "max_ms": 40.0, "send_lag_p99_ms": 2.0, "client_cpu_ms_per_request": 0.3}
-    run["at_rate"] = {"poll": paced_row, "new_visitor": {**paced_row, "name": "new visitor message",
-                                                         "fraction_of_ceiling": 0.10}}
+def test_the_latency_verdict_is_the_mixs_capacity_at_slo_as_a_share_of_the_bare_views():
+    run = results(p99=400.0, mix_capacity=300.0)  # saturated closed-loop p99s say nothing: no verdict on them
     assert all(ok for _target, _measured, ok in report.checks(run))
-    assert "Web tier at a set arrival rate" in report.markdown(run, "cmd")
-    run["at_rate"]["new_visitor"] = {**run["at_rate"]["new_visitor"], "p99_ms": 180.0, "errors": 2,
-                                     "error_detail": {"timeout": 2}}
-    missed = [target for target, _measured, ok in report.checks(run) if not ok]
-    assert missed == ["new visitor message: p99 ≤ 100 ms at 64 connections, arrivals at 10% of the ceiling's "
-                      "req/s (open loop)", "new visitor message: zero errors"]
-    # The bare view's own open-loop row is a reference to read the others by, not a target: a slow one is shown
-    # and fails nothing.
-    run["at_rate"]["ceiling"] = {**paced_row, "name": "ceiling (reference, the bare view)", "p99_ms": 250.0}
-    assert [target for target, _measured, ok in report.checks(run) if not ok] == missed
     text = report.markdown(run, "cmd")
-    assert "| ceiling (reference, the bare view) | 700 (35%) | 699 | 3.0 | 9.0 | 250.0 |" in text
-    assert "| 180.0 ms (saturated, closed loop: 400.0 ms; the bare view at 35%: 250.0 ms) | ❌ |" in text
+    assert "| 25% (300 of 1200 arrivals/s) | ✅ |" in text
+    assert "| widget mix | 300 | 50% |" in text and "| ceiling (the bare view) | 1200 | 60% |" in text
+    assert "| widget mix | 330 | ❌ | 330 | 3.0 | 9.0 | 400.0 |" in text
+    run["capacity"]["mixed"]["capped"] = True  # every rate tried met it: at least that much
+    assert "| widget mix | ≥ 300 | 50% |" in report.markdown(run, "cmd")
+    run["capacity"]["ceiling"]["rate"] = 0.0  # the bare view missed it even at its lowest rate: no ratio
+    assert [ok for target, _m, ok in report.checks(run) if "capacity" in target] == [False]
 
 
 def test_the_report_header_says_how_fast_the_box_ran_python_before_and_after():
@@ -376,3 +381,52 @@ def test_a_partial_run_is_chosen_by_name_and_never_written_as_the_published_resu
     with pytest.raises(SystemExit):
         cli.main(["run", "--only", "poll", "--write", "docs/performance.md"])
     assert "needs a whole run" in capsys.readouterr().err
+
+
+def _knee(at, calls):
+    """A fake server's open-loop behaviour with a known knee: p99 20 ms up to `at` arrivals/s, 800 ms above."""
+    def measure(rate):
+        calls.append(rate)
+        return {"name": "fake", "requests": int(rate * 5), "errors": 0, "error_detail": {},
+                "p99_ms": 20.0 if rate <= at else 800.0}
+    return measure
+
+
+@pytest.mark.parametrize("knee", [130.0, 340.0, 555.0, 900.0])
+def test_capacity_search_finds_the_knee_within_one_step_of_bisection(knee):
+    calls = []
+    found = slo.search(_knee(knee, calls), high=1000.0)
+    assert calls[0] == 100.0 and len(calls) == slo.STEPS + 1
+    assert found.rate <= knee and found.rate >= knee / 10 ** (1 / 2 ** slo.STEPS) and not found.capped
+    assert [row["meets_slo"] for row in found.steps] == [rate <= knee for rate in calls]
+
+
+def test_capacity_search_stops_at_the_lowest_rate_when_even_it_misses_the_slo():
+    calls = []
+    found = slo.search(_knee(50.0, calls), high=1000.0)
+    assert calls == [100.0] and found.rate == 0.0 and not found.capped
+
+
+def test_capacity_search_says_when_every_rate_it_tried_met_the_slo():
+    found = slo.search(_knee(5000.0, []), high=1000.0)
+    assert found.capped and 900 < found.rate < 1000
+
+
+def test_a_step_with_errors_or_nothing_answered_misses_the_slo():
+    fast = {"requests": 100, "errors": 0, "p99_ms": 5.0}
+    assert slo.meets_slo(fast) and not slo.meets_slo({**fast, "errors": 1})
+    assert not slo.meets_slo({**fast, "requests": 0}) and not slo.meets_slo({**fast, "p99_ms": 100.1})
+
+
+def test_capacity_search_drives_the_open_loop_generator_against_a_real_server():
+    """Wiring only, nothing timed: a server that answers every request 503 misses the SLO at the lowest rate."""
+    from bench import paced, scenarios
+
+    handler = type("Failing", (_Slow,), {"status": 503})
+    server, url = _serve(handler)
+    try:
+        found = slo.search(lambda rate: paced.run("x", url + "/", scenarios.RoundRobin([("GET", "/", None)]), rate,
+                                                  4, 0.5).as_dict(), high=200.0)
+    finally:
+        server.shutdown()
+    assert found.rate == 0.0 and len(found.steps) == 1 and found.steps[0]["error_detail"].get("status", 0) > 0
