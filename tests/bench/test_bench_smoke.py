@@ -79,7 +79,21 @@ def capacity(name, rate, high):
     return {"rate": rate, "low": high / 10, "high": high, "limit_ms": 100, "capped": False, "steps": steps}
 
 
-def results(poll_rps=900.0, p99=40.0, overhead_p95=60.0, memory=250.0, four_workers=13.0, mix_capacity=400.0):
+def peak_row(first_token_s=0.3, replies_per_s=45.0, missing=0, doubled=0, rss=150.0):
+    return {"visitors": 300, "first_token_s": first_token_s, "llm_seconds": first_token_s + 0.05,
+            "ai_concurrency": 16, "capacity_rule": round(16 / (first_token_s + 0.05), 1),
+            "replies_per_s": replies_per_s, "messages": 300, "replies": 300 - missing + doubled, "missing": missing,
+            "doubled": doubled, "exactly_once": not (missing or doubled), "seconds": 7.0, "wall_seconds": 8.0,
+            "providers": {"openai": 300 - missing}, "draft_s": {"n": 40, "p50": 2.1, "p95": 6.0, "max": 6.5},
+            "reply_s": {"n": 300, "p50": 3.9, "p95": 7.2, "max": 7.6},
+            "first_words_s": {"n": 300, "p50": 3.5, "p95": 7.0, "max": 7.6},
+            "server_reply_s": {"n": 300, "p50": 3.5, "p95": 6.6, "max": 7.0}, "visitor_errors": {},
+            "polls": {"n": 2000, "p50_ms": 4.0, "p99_ms": 60.0}, "command": "flask --app wsgi worker",
+            "role": "ai-peak-300ms", "llm_calls": 300, "streamed_calls": 300, "llm_peak_in_flight": 16,
+            "worker_cpu_ms_per_reply": 12.0, "worker_rss_mb": rss, "worker_pss_mb": rss - 20}
+
+
+def results(poll_rps=900.0, p99=40.0, overhead_p95=60.0, memory=250.0, mix_capacity=400.0, **peak):
     row = {"connections": 64, "errors": 0, "error_detail": {}, "p50_ms": 10.0, "p95_ms": 30.0, "max_ms": 80.0}
     return {
         "capacity": {"mixed": capacity("widget mix", mix_capacity, 600.0),
@@ -91,9 +105,9 @@ def results(poll_rps=900.0, p99=40.0, overhead_p95=60.0, memory=250.0, four_work
                  "new_visitor": {**row, "name": "new visitor message", "rps": 300.0, "p99_ms": p99}},
         "ai_overhead": {"samples": 3, "llm_latency_ms": 300, "poll_interval_ms": 10,
                         "visible": {"p50": 40.0, "p95": overhead_p95, "max": 90.0, "mean": 45.0},
-                        "server": {"p50": 30.0, "p95": 50.0, "max": 80.0, "mean": 35.0}},
-        "ai_throughput": [{"workers": 1, "jobs": 10, "seconds": 3.1, "replies_per_s": 3.2},
-                          {"workers": 4, "jobs": 40, "seconds": 3.2, "replies_per_s": four_workers}],
+                        "server": {"p50": 30.0, "p95": 50.0, "max": 80.0, "mean": 35.0},
+                        "first_words": {"p50": 340.0, "p95": 400.0, "max": 420.0, "mean": 350.0}, "drafts_seen": 1},
+        "ai_peak": [peak_row(**peak), peak_row(first_token_s=2.0, replies_per_s=7.5)],
         "memory": {"processes": [], "roles": {"web": {"rss_mb": 200.0, "pss_mb": 120.0}},
                    "total_rss_mb": memory, "total_pss_mb": memory / 2},
     }
@@ -106,7 +120,8 @@ def test_report_passes_a_run_that_meets_every_target():
 @pytest.mark.parametrize("change, failing", [
     ({"poll_rps": 500.0}, "poll ≥ 35%"), ({"mix_capacity": 200.0}, "capacity at SLO"),
     ({"overhead_p95": 150.0}, "overhead"),
-    ({"memory": 400.0}, "MB RSS"), ({"four_workers": 6.0}, "scales"),
+    ({"memory": 400.0}, "web workers + one RQ worker"), ({"replies_per_s": 30.0}, "replies/s"),
+    ({"missing": 1}, "exactly once"), ({"doubled": 2}, "exactly once"), ({"rss": 230.0}, "worker's process tree"),
 ])
 def test_report_flags_each_missed_target(change, failing):
     missed = [target for target, _measured, ok in report.checks(results(**change)) if not ok]
@@ -430,3 +445,139 @@ def test_capacity_search_drives_the_open_loop_generator_against_a_real_server():
     finally:
         server.shutdown()
     assert found.rate == 0.0 and len(found.steps) == 1 and found.steps[0]["error_detail"].get("status", 0) > 0
+
+
+def test_the_ai_at_peak_table_and_targets_read_from_the_scenarios_rows():
+    text = report.markdown(results(), "cmd")
+    assert "### AI at peak" in text and "`flask --app wsgi worker`" in text
+    assert "| 300 ms | 300 | 45.0 | 45.7 | 300 / 0 / 0 | openai 300 | 2.1 / 6.0 (40) | 3.9 / 7.2 (300) |" in text
+    targets = [target for target, _measured, _ok in report.checks(results())]
+    assert sum("≥ 40 replies/s" in target for target in targets) == 1  # the 2 s row has no throughput target
+    assert sum("exactly once" in target for target in targets) == 2
+    slow = results()
+    slow["ai_overhead"]["first_words"]["p95"] = 1600.0
+    assert [t for t, _m, ok in report.checks(slow) if not ok] == [t for t in targets if "first words" in t]
+
+
+def test_exactly_once_counting_flags_a_missing_and_a_doubled_reply():
+    from bench import ai_peak
+
+    assert ai_peak.tally([("a", 1, 1), ("b", 1, 1)]) == {"messages": 2, "replies": 2, "missing": 0, "doubled": 0,
+                                                         "exactly_once": True}
+    counted = ai_peak.tally([("a", 1, 1), ("b", 1, 0), ("c", 1, 2)])
+    assert (counted["missing"], counted["doubled"], counted["exactly_once"]) == (1, 1, False)
+    assert not ai_peak.tally([])["exactly_once"]
+
+
+def _database_or_skip():
+    import psycopg
+
+    from bench import stack
+
+    try:
+        return psycopg.connect(stack.PG_ADMIN_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError:
+        pytest.skip("needs PostgreSQL on 127.0.0.1:5432")
+
+
+def test_exactly_once_is_counted_in_the_database_per_session_with_unknown_sessions_as_missing():
+    """The query on the app's two tables (only the columns it reads): a session answered once, one never
+    answered, one answered twice (what a late LLM result beside an offline fallback would look like), one that
+    never reached the database, and another visitor's that is not asked about."""
+    import psycopg
+
+    from bench import ai_peak
+
+    name = "lucine_bench_test_counting"
+    with _database_or_skip() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE chat_session (id serial PRIMARY KEY, public_id text UNIQUE)")
+            conn.execute("CREATE TABLE chat_message (id serial PRIMARY KEY, session_id int, sender text, "
+                         "meta jsonb DEFAULT '{}', reply_to_id int, created_at timestamptz DEFAULT now())")
+            for sid, bots in (("once", 1), ("never", 0), ("twice", 2), ("other", 0)):
+                session = conn.execute("INSERT INTO chat_session (public_id) VALUES (%s) RETURNING id",
+                                       (sid,)).fetchone()[0]
+                user = conn.execute("INSERT INTO chat_message (session_id, sender) VALUES (%s, 'USER') RETURNING id",
+                                    (session,)).fetchone()[0]
+                for _ in range(bots):
+                    conn.execute("INSERT INTO chat_message (session_id, sender, reply_to_id, meta) VALUES "
+                                 "(%s, 'BOT', %s, '{\"provider\": \"openai\"}')", (session, user))
+        rows = ai_peak.count_replies(url, ["once", "never", "twice", "lost"])
+        times = ai_peak.server_times(url, ["once", "never", "twice"])
+    finally:
+        with _database_or_skip() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    assert sorted(rows) == [("lost", 1, 0), ("never", 1, 0), ("once", 1, 1), ("twice", 1, 2)]
+    assert ai_peak.tally(rows) == {"messages": 4, "replies": 3, "missing": 2, "doubled": 1, "exactly_once": False}
+    assert times["providers"] == {"openai": 3} and times["reply_s"]["n"] == 3
+
+
+def test_the_ai_at_peak_worker_is_started_with_render_yamls_command(tmp_path):
+    from bench import ai_peak, stack
+
+    python = tmp_path / "venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    argv, command = ai_peak.worker_argv(stack.ROOT / "render.yaml", str(python))
+    assert command == "flask --app wsgi worker" and argv == [str(python), "-m", "flask", "--app", "wsgi", "worker"]
+    (python.parent / "flask").write_text("")  # a virtualenv: its console script, exactly as Render runs it
+    assert ai_peak.worker_argv(stack.ROOT / "render.yaml", str(python))[0] == [
+        str(python.parent / "flask"), "--app", "wsgi", "worker"]
+
+
+class _Chat(BaseHTTPRequestHandler):
+    """A fake chat API: each session's first poll shows a draft of the reply, its second the reply itself; one
+    session in five never gets a reply. Counts by poll, not by time."""
+    protocol_version = "HTTP/1.0"
+    polls = {}
+    lock = threading.Lock()
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers["Content-Length"]))
+        with self.lock:
+            number = len(self.polls) + 1
+            self.polls[f"s{number}"] = 0
+        self._json(202, {"sessionId": f"s{number}", "pending": True,
+                         "messages": [{"id": number * 10, "sender": "USER"}]})
+
+    def do_GET(self):  # noqa: N802
+        sid, after = re.match(r"/api/chat/poll/(\w+)\?after=(\d+)", self.path).groups()
+        with self.lock:
+            self.polls[sid] += 1
+            count = self.polls[sid]
+        silent = int(sid[1:]) % 5 == 0
+        draft = {"text": "Il biglietto", "replyTo": int(after)} if count == 1 or silent else None
+        messages = [{"id": int(after) + 1, "sender": "BOT"}] if count >= 2 and not silent else []
+        self._json(200, {"sessionId": sid, "pending": not messages, "draft": draft, "messages": messages})
+
+    def _json(self, status, payload):
+        body = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args):
+        pass
+
+
+def test_ai_at_peak_visitors_ask_at_once_and_poll_after_their_message_until_the_reply():
+    from bench import ai_peak
+
+    handler = type("Chat", (_Chat,), {"polls": {}})
+    server, url = _serve(handler)
+    try:
+        visitors = ai_peak.visit_all(url, 10, timeout=3, poll_interval=0.02)
+    finally:
+        server.shutdown()
+    answered = [v for v in visitors if v.reply_s is not None]
+    assert len(answered) == 8 and all(v.draft_s is not None and v.draft_s <= v.reply_s for v in answered)
+    assert all(v.first_words_s == v.draft_s for v in answered)
+    unanswered = [v for v in visitors if v.reply_s is None]
+    assert {v.session_id for v in unanswered} == {"s5", "s10"} and {v.error for v in unanswered} == {"no reply seen"}
+    assert all(len(v.polls) >= 2 for v in visitors)
+    with pytest.raises(ValueError, match="loopback"):
+        ai_peak.visit_all("http://10.0.0.1:80", 1, timeout=1)
