@@ -198,6 +198,9 @@ class TestingConfig(BaseConfig):
     JWT_SECRET_KEY = "testing-jwt-secret-key-not-for-production-0123456789"
     RATE_LIMIT_DEFAULT = "10000/minute"
     DB_PING_IDLE_SECONDS = 0  # fault tests kill the suite's connections between requests
+    # Most tests run inside one outer transaction on one connection, which jobs in parallel threads can't share;
+    # the tests of concurrency (real_db) ask build_worker for theirs.
+    AI_CONCURRENCY = 1
 
 
 class ProductionConfig(BaseConfig):

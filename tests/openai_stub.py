@@ -52,6 +52,9 @@ class StubOpenAI:
                     return self.stream(body)
                 if delay:
                     time.sleep(delay)
+                if status == 200 and stub.requests[-1]["json"].get("stream") and "choices" in body:
+                    choice = body["choices"][0]  # a scripted completion, sent as the API streams it
+                    return self.stream(Stream([choice["message"]["content"] or ""], model=body["model"]))
                 data = json.dumps(body).encode()
                 try:
                     self.send_response(status)

@@ -1,5 +1,7 @@
 """Chat API (`/api/chat`): the visitor's messages, widget actions, polling, rating and erasure."""
 import functools
+import json
+from datetime import timezone
 
 from flask import Blueprint, current_app, jsonify, make_response
 
@@ -64,21 +66,33 @@ def poll_chat(session_id, query):
         raise NotFound("Unknown session.")
     after = query.after_id()
     per_session = visitor_limits.item("RATE_LIMIT_POLL")
-    found = poll_cache.lookup(session_id, after, per_session)  # one round trip: the count and the cache
+    found = poll_cache.lookup(session_id, after, per_session)  # one round trip: count, cache and draft
     window = found.window if found else visitor_limits.hit(per_session, "poll", session_id)
     window.enforce()
+    draft = found.draft if found else None
     if found is not None and found.body is not None:  # nothing new since the database last answered
-        return current_app.response_class(found.body, mimetype="application/json", headers=window.headers)
+        return cached_poll(found.body, draft, window)
 
     visitor_limits.hit(visitor_limits.item("RATE_LIMIT_DEFAULT"), "poll-database", client_address()).enforce()
-    session, messages, queue = conversation.poll(session_id, after)
-    payload = poll_out(session, messages, queue)
-    if session.status != ChatStatus.WAITING_OPERATOR:  # a queue position moves without this session changing
-        newest = messages[-1].id if messages else (after or 0)
-        poll_cache.store(session_id, found, newest, jsonify({**payload, "messages": []}).get_data())
+    view = conversation.poll(session_id, after)
+    payload = poll_out(view, draft)
+    if view.session.status != ChatStatus.WAITING_OPERATOR:  # a queue position moves without this session changing
+        newest = view.messages[-1].id if view.messages else (after or 0)
+        due = view.due.replace(tzinfo=timezone.utc).timestamp() if view.due else None
+        poll_cache.store(session_id, found, newest, jsonify({**payload, "messages": [], "draft": None}).get_data(),
+                         due=due)
     response = jsonify(payload)
     response.headers.update(window.headers)
     return response
+
+
+def cached_poll(body, draft, window):
+    """The stored "nothing new" answer, with the answer being written when there is one."""
+    if draft is not None:
+        payload = json.loads(body)
+        if payload.get("pending"):
+            return jsonify({**payload, "draft": draft}), 200, window.headers
+    return current_app.response_class(body, mimetype="application/json", headers=window.headers)
 
 
 @bp.post("/<session_id>/rating")

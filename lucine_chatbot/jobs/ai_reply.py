@@ -3,9 +3,10 @@ from ..services import conversation
 from .dispatch import job
 
 
-# Longer than the OpenAI client's worst case (timeout × (retries + 1) plus backoff) so the fallback can run.
-# Retried when it fails or its worker dies (RQ requeues abandoned jobs that have retries left); replying
-# twice is impossible (reply_to_id is unique). services/recovery.py answers what still got no reply.
+# The reply deadline (AI_REPLY_DEADLINE_SECONDS), not this timeout, bounds the visitor's wait: the LLM gets what
+# the deadline leaves and the offline assistant answers after it, here or from the poll. The timeout only stops a
+# job stuck outside the LLM call. Retried when it fails or its worker dies (RQ requeues abandoned jobs that
+# have retries left); replying twice is impossible (the chat is locked and reply_to_id is unique).
 @job(queue="ai", timeout=120, retries=2)
 def generate_reply(message_id):
     bot = conversation.answer_message(message_id)

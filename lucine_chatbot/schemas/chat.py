@@ -55,13 +55,25 @@ def chat_out(outcome):
     }
 
 
-def poll_out(session, messages, queue):
+def poll_out(view, draft=None):
+    messages = [message_out(m) for m in view.messages]
     return {
-        "sessionId": session.public_id,
-        "status": str(session.status),
-        "messages": [message_out(m) for m in messages],
-        "pending": bool(session.ai_pending),
-        "operator": operator_out(session.operator),
-        "queue": queue,
-        "language": session.language,
+        "sessionId": view.session.public_id,
+        "status": str(view.session.status),
+        "messages": messages,
+        "pending": bool(view.session.ai_pending),
+        "draft": visible_draft(view, draft),
+        "operator": operator_out(view.session.operator),
+        "queue": view.queue,
+        "language": view.session.language,
     }
+
+
+def visible_draft(view, draft):
+    """The answer being written, while it is: not once the reply is stored (a draft's key outlives the commit by
+    a moment) or the chat no longer waits for the assistant."""
+    if not draft or not view.session.ai_pending:
+        return None
+    if any(m.reply_to_id == draft.get("replyTo") for m in view.messages):
+        return None
+    return {"text": draft["text"], "replyTo": draft.get("replyTo")}

@@ -1,8 +1,10 @@
 """The visitor's side of a conversation (SPEC §2): messages, widget actions, polling, AI replies."""
 import logging
 import secrets
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -12,7 +14,8 @@ from ..errors import BadRequest, Conflict, NotFound, ValidationError
 from ..extensions import db
 from ..models import (AnalyticsEvent, ChatSession, ChatStatus, InternalNote, Message, OperatorChat, QueueEntry,
                       Sender, utcnow)
-from . import assistant, automated_texts, events, retention, state_machine, visitor_write, without_transaction
+from . import (assistant, automated_texts, drafts, events, retention, state_machine, visitor_write,
+               without_transaction)
 from .assistant import text as assistant_text
 from .assistant.gate import is_human_request
 
@@ -203,10 +206,31 @@ def perform_action(public_id, action, now=None):
 # --- polling -----------------------------------------------------------------------------------
 
 
-def poll(public_id, after=None):
-    """The session (with its operator) and the messages after `after`, in one indexed query, without a
-    transaction when it is the request's first (services.without_transaction). Always what the database
-    holds, even when this ORM session already has the row from an earlier write."""
+@dataclass
+class PollView:
+    """What a poll shows: the session (with its operator), the messages after the cursor, the queue position,
+    and while a reply is pending, when it is due (naive UTC)."""
+
+    session: ChatSession
+    messages: list
+    queue: dict | None
+    due: object = None
+
+
+def poll(public_id, after=None, now=None):
+    """The session and the messages after `after`. A pending reply past its deadline is answered here, offline,
+    before the poll answers: the visitor gets a reply whatever happened to its job (no worker needed)."""
+    view = _read_poll(public_id, after)
+    if view.due is not None and view.due <= (now or utcnow()):
+        answer_overdue(view.session.id, now)
+        view = _read_poll(public_id, after)
+    return view
+
+
+def _read_poll(public_id, after):
+    """One indexed query (two while a reply is pending), without a transaction when it is the request's first
+    (services.without_transaction). Always what the database holds, even when this ORM session already has the
+    row from an earlier write."""
     reading_alone = without_transaction()
     newer = Message.session_id == ChatSession.id
     if after is not None:
@@ -217,16 +241,32 @@ def poll(public_id, after=None):
     if not rows:
         raise NotFound("Unknown session.")
     session = rows[0][0]
-    queue = None
+    queue, due = None, None
     if session.status == ChatStatus.WAITING_OPERATOR:
         queue = escalation().queue_position(session)
+    if session.ai_pending:
+        latest = _newest_visitor_message(session.id, Message.created_at)
+        due = reply_due(latest) if latest is not None else None
     if reading_alone:  # end the read: the connection goes back to the pool, out of autocommit, at once
         with _keeping_state():
             db.session.commit()
-    return session, [message for _, message in rows if message is not None], queue
+    return PollView(session, [message for _, message in rows if message is not None], queue, due)
 
 
-# --- the assistant's reply (run by jobs/ai_reply.py) -------------------------------------------
+def _newest_visitor_message(session_id, column):
+    return (db.session.query(column).filter(Message.session_id == session_id, Message.sender == Sender.USER)
+            .order_by(Message.id.desc()).limit(1).scalar())
+
+
+# --- the assistant's reply (jobs/ai_reply.py; the poll and the sweep past the deadline) ---------
+
+FALLBACK_RESERVE_SECONDS = 3  # of the deadline, kept for the offline answer and its write after an LLM failure
+MIN_LLM_SECONDS = 2  # with less than this left for the LLM, the offline assistant answers at once
+
+
+def reply_due(created_at):
+    """When the reply to a visitor message written at `created_at` must be there (AI_REPLY_DEADLINE_SECONDS)."""
+    return created_at + timedelta(seconds=current_app.config["AI_REPLY_DEADLINE_SECONDS"])
 
 
 def history_before(message, limit):
@@ -239,29 +279,57 @@ def history_before(message, limit):
 
 
 def answer_message(message_id, now=None, offline_only=False):
-    """Write the assistant's reply to one USER message, once; skip when a human is now involved."""
+    """Write the assistant's reply to one USER message, once, by its deadline; skip when a human is involved.
+
+    No transaction stays open while the LLM writes: the question is read, that transaction ends once the prompt
+    is built (`before_network`), and the reply is written in a second one that locks the chat and checks it
+    again. The LLM gets what the deadline leaves (minus the fallback's reserve); with too little left (a late
+    job, a long queue) the offline assistant answers at once. A streamed answer is shown growing (drafts).
+    """
     user = (db.session.query(Message).options(joinedload(Message.session))
             .filter(Message.id == message_id).one_or_none())
-    if user is None or user.sender != Sender.USER or _already_answered(user):
+    if user is None or user.sender != Sender.USER or _already_answered(user.id):
         return None
     session = user.session
     if session.status in state_machine.HUMAN_STATUSES:
         return _stop_pending(session)
+    user_id, session_id, public_id = user.id, session.id, session.public_id
     question = assistant.Question(user.body, session.language,
                                   history_before(user, current_app.config["AI_HISTORY_MESSAGES"]), now)
-    result = assistant.reply(question, offline_only=offline_only)
-    # Lock the session (a human may have taken it meanwhile) and learn whether the visitor wrote again.
-    newer = sa.exists().where(Message.session_id == session.id, Message.sender == Sender.USER,
-                              Message.id > user.id)
-    session, still_pending = (db.session.query(ChatSession, newer).filter(ChatSession.id == session.id)
-                              .with_for_update(of=ChatSession).populate_existing().one())
-    if session.status in state_machine.HUMAN_STATUSES:
-        return _stop_pending(session)
-    return _store_reply(session, user, result, now or utcnow(), still_pending)
+    left = (reply_due(user.created_at) - (now or utcnow())).total_seconds() - FALLBACK_RESERVE_SECONDS
+    draft = drafts.Writer(public_id, user_id)
+    result = assistant.reply(question, offline_only=offline_only or left < MIN_LLM_SECONDS,
+                             deadline=time.monotonic() + left, on_text=draft, before_network=db.session.commit)
+    bot = _store_reply(session_id, user_id, result, now or utcnow())
+    if draft.written_at:
+        drafts.clear(public_id)  # after the commit: a poll now finds the message
+    return bot
 
 
-def _already_answered(user):
-    return db.session.query(Message.id).filter(Message.reply_to_id == user.id).first() is not None
+def answer_overdue(session_id, now=None):
+    """A poll found the chat's reply past its deadline (the worker is dead or far behind, or lost the job): the
+    offline assistant answers the newest visitor message now. Whoever comes second, the job's late LLM result
+    or another poll, finds it answered and writes nothing."""
+    latest = _newest_visitor_message(session_id, Message.id)
+    if latest is None or answer_message(latest, now=now, offline_only=True) is None:
+        settle_pending(session_id, latest or 0)
+        return False
+    logger.warning("answered message %s offline: its reply was past the deadline", latest)
+    return True
+
+
+def settle_pending(session_id, handled_id):
+    """Handled (answered, or handed to a human): not pending, unless a newer visitor message came meanwhile."""
+    newer = db.session.query(Message.id).filter(Message.session_id == session_id, Message.sender == Sender.USER,
+                                                Message.id > handled_id).first()
+    session = db.session.get(ChatSession, session_id, populate_existing=True)
+    if session is not None and session.ai_pending and newer is None:
+        session.ai_pending = False
+    db.session.commit()
+
+
+def _already_answered(user_id):
+    return db.session.query(Message.id).filter(Message.reply_to_id == user_id).first() is not None
 
 
 def _stop_pending(session):
@@ -270,9 +338,21 @@ def _stop_pending(session):
     return None
 
 
-def _store_reply(session, user, result, now, still_pending):
-    bot = Message(session_id=session.id, sender=Sender.BOT, body=result.text, created_at=now,
-                  meta=assistant.metadata(result, session.language), reply_to_id=user.id)
+def _store_reply(session_id, user_id, result, now):
+    """Lock the chat (a human may have taken it, the deadline's offline answer may be there) and learn whether
+    the visitor wrote again, then write the reply; a late one is dropped."""
+    newer = sa.exists().where(Message.session_id == session_id, Message.sender == Sender.USER,
+                              Message.id > user_id)
+    session, still_pending = (db.session.query(ChatSession, newer).filter(ChatSession.id == session_id)
+                              .with_for_update(of=ChatSession).populate_existing().one())
+    if session.status in state_machine.HUMAN_STATUSES:
+        return _stop_pending(session)
+    if _already_answered(user_id):
+        db.session.rollback()
+        logger.info("dropped a late reply to message %s (%s): it was answered already", user_id, result.provider)
+        return None
+    bot = Message(session_id=session_id, sender=Sender.BOT, body=result.text, created_at=now,
+                  meta=assistant.metadata(result, session.language), reply_to_id=user_id)
     db.session.add(bot)
     session.last_activity_at = now
     session.ai_pending = bool(still_pending)  # the visitor's newer message has its own job
@@ -283,7 +363,7 @@ def _store_reply(session, user, result, now, still_pending):
         events.record("ai_error", session, provider=result.fallback_from, error=result.error)
     try:
         db.session.commit()
-    except sa.exc.IntegrityError:  # another run of this job replied first (reply_to_id is unique)
+    except sa.exc.IntegrityError:  # another writer replied between our check and our insert (reply_to_id is unique)
         db.session.rollback()
         return None
     return bot

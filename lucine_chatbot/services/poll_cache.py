@@ -15,6 +15,8 @@ moment: entries expire after CACHE_TTL seconds, which bounds it.
 The poll's own rate limit (per session, visitor_limits) is counted in the same round trip.
 Without Redis (the embedded default) there is no fast path and the caller uses the database every time.
 """
+import math
+import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -22,7 +24,7 @@ from flask import has_app_context
 from sqlalchemy.orm.util import identity_key
 
 from ..models import ChatSession, Message, Operator
-from . import visitor_limits
+from . import drafts, visitor_limits
 
 PREFIX = "lucine:poll:"
 EPOCH_KEY = PREFIX + "epoch"
@@ -36,11 +38,13 @@ SESSION_OPTION = "poll_sessions"  # execution option: the public ids a bulk stat
 
 @dataclass
 class Lookup:
-    """One round trip's answer: the rate-limit window, the tag to store under, the stored answer if valid."""
+    """One round trip's answer: the rate-limit window, the tag to store under, the stored answer if valid, and
+    the assistant's answer so far while it is being written (services/drafts.py)."""
 
     window: visitor_limits.Window
     tag: bytes
     body: bytes | None
+    draft: dict | None = None
 
 
 def version_key(public_id):
@@ -57,30 +61,37 @@ def lookup(public_id, after, limit):
     if conn is None:
         return None
     try:
-        window, (epoch, version, entry) = visitor_limits.count_and_read(
-            conn, limit, "poll", public_id, EPOCH_KEY, version_key(public_id), entry_key(public_id))
+        window, (epoch, version, entry, draft) = visitor_limits.count_and_read(
+            conn, limit, "poll", public_id, EPOCH_KEY, version_key(public_id), entry_key(public_id),
+            drafts.key(public_id))
     except Exception:  # noqa: BLE001 (any Redis error: the poll still works from the database)
         visitor_limits.failed("polling")
         return None
     tag = b"%d:%d" % (int(epoch or 0), int(version or 0))
-    return Lookup(window, tag, _valid_body(entry, tag, after))
+    return Lookup(window, tag, _valid_body(entry, tag, after), drafts.decode(draft))
 
 
 def _valid_body(entry, tag, after):
+    """The stored answer, if it was stored under `tag`, covers `after` and its pending reply is not yet due (past
+    the deadline the database must be asked: the poll answers it there)."""
     if entry is None or after is None:
         return None
-    stored_tag, newest, body = entry.split(b"\n", 2)
-    return body if stored_tag == tag and after >= int(newest) else None
+    stored_tag, newest, due, body = entry.split(b"\n", 3)
+    if stored_tag != tag or after < int(newest) or (int(due) and time.time() >= int(due)):
+        return None
+    return body
 
 
-def store(public_id, found, newest_id, body):
-    """Keep `body` (the answer for "nothing after `newest_id`") under the tag read before the database."""
+def store(public_id, found, newest_id, body, due=None):
+    """Keep `body` (the answer for "nothing after `newest_id`") under the tag read before the database; `due`
+    (epoch s) is the pending reply's deadline, after which the stored answer no longer serves."""
     conn = visitor_limits.redis()
     if conn is None or found is None:
         return
     try:
         pipe = conn.pipeline(transaction=False)
-        pipe.set(entry_key(public_id), b"%s\n%d\n%s" % (found.tag, newest_id, body), ex=CACHE_TTL)
+        entry = b"%s\n%d\n%d\n%s" % (found.tag, newest_id, math.ceil(due or 0), body)
+        pipe.set(entry_key(public_id), entry, ex=CACHE_TTL)
         pipe.expire(version_key(public_id), VERSION_TTL)
         pipe.execute()
     except Exception:  # noqa: BLE001

@@ -1,47 +1,34 @@
-"""Nothing accepted is lost: a visitor message whose AI reply never came (job crashed, worker killed, Redis
-lost the job) is answered by the sweep with the offline assistant once the job has had its time."""
+"""Nothing accepted is lost: a visitor message whose reply is past its deadline (job crashed, worker dead or far
+behind, Redis lost the job) and that no poll came for (the visitor left) is answered by the sweep, offline.
+While the visitor is there, the poll does the same at the deadline (conversation.poll)."""
 import logging
 from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
 
 from ..extensions import db
 from ..models import ChatSession, Message, Sender
 from . import conversation
 
 logger = logging.getLogger(__name__)
-MARGIN_SECONDS = 60  # after the job's own timeout: RQ needs about this long to notice a dead worker
 BATCH_SIZE = 100
 
 
-def stale_after_seconds():
-    from ..jobs.ai_reply import generate_reply
-
-    return generate_reply.job_options.timeout + MARGIN_SECONDS
-
-
 def answer_stale_pending(now):
-    """Sweep rule: answer the newest visitor message of each chat still `pending` past the job's time."""
-    cutoff = now - timedelta(seconds=stale_after_seconds())
-    sessions = (db.session.query(ChatSession).filter(ChatSession.ai_pending.is_(True))
-                .order_by(ChatSession.id).limit(BATCH_SIZE).all())
+    """Sweep rule: answer the newest visitor message of each chat still `pending` past the reply deadline."""
+    cutoff = now - timedelta(seconds=current_app.config["AI_REPLY_DEADLINE_SECONDS"])
+    newest = (sa.select(sa.func.max(Message.id))
+              .where(Message.session_id == ChatSession.id, Message.sender == Sender.USER)
+              .correlate(ChatSession).scalar_subquery())
+    # The age filter comes before the LIMIT: a busy evening's young pending chats never hide the overdue ones.
+    overdue = (db.session.query(ChatSession.id, Message.id).outerjoin(Message, Message.id == newest)
+               .filter(ChatSession.ai_pending.is_(True), sa.or_(Message.id.is_(None), Message.created_at < cutoff))
+               .order_by(ChatSession.id).limit(BATCH_SIZE).all())
     recovered = 0
-    for session_id in [s.id for s in sessions]:
-        latest = (db.session.query(Message).filter_by(session_id=session_id, sender=Sender.USER)
-                  .order_by(Message.id.desc()).first())
-        if latest is not None and latest.created_at >= cutoff:
-            continue  # its job may still be running
-        if latest is not None and conversation.answer_message(latest.id, now=now, offline_only=True):
-            logger.warning("answered message %s offline: its AI job never replied", latest.id)
+    for session_id, message_id in overdue:
+        if message_id is not None and conversation.answer_message(message_id, now=now, offline_only=True):
+            logger.warning("answered message %s offline: its reply was past the deadline", message_id)
             recovered += 1
-        _clear_pending(session_id, latest.id if latest is not None else 0)
+        conversation.settle_pending(session_id, message_id or 0)
     return recovered
-
-
-def _clear_pending(session_id, handled_id):
-    """Handled (answered, or handed to a human): not pending, unless a newer visitor message came meanwhile."""
-    newer = db.session.query(Message.id).filter(Message.session_id == session_id, Message.sender == Sender.USER,
-                                                Message.id > handled_id).first()
-    session = db.session.get(ChatSession, session_id)
-    db.session.refresh(session)
-    if session.ai_pending and newer is None:
-        session.ai_pending = False
-        db.session.commit()

@@ -1,16 +1,18 @@
-"""No stuck `pending`: the LLM failing or slow falls back, and a reply whose job never came is recovered."""
+"""No stuck `pending`: the LLM failing or slow falls back, and a reply whose job never came is recovered by the
+sweep once the reply deadline has passed (the poll does the same while the visitor is there: test_reply_deadline)."""
 from datetime import timedelta
 
 import pytest
 
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import ChatSession, Message, Sender, utcnow
+from config import BaseConfig
 from lucine_chatbot.services import recovery, timeouts
 
 from ..assistant_helpers import kb  # noqa: F401  (fixture)
 from ..openai_stub import completion, serve_for
 
-LATE = timedelta(seconds=recovery.stale_after_seconds() + 1)
+LATE = timedelta(seconds=BaseConfig.AI_REPLY_DEADLINE_SECONDS + 1)
 
 
 @pytest.fixture
@@ -50,8 +52,8 @@ def test_the_recovery_never_waits_on_the_llm_again(make, kb, llm):
     assert llm.requests == [] and replies(chat)[0].meta["provider"] == "offline"
 
 
-def test_a_message_still_within_its_jobs_time_is_left_to_the_job(make, kb):
-    chat, _ = stuck_chat(make, age=timedelta(seconds=30))
+def test_a_message_still_within_its_deadline_is_left_to_the_job(make, kb):
+    chat, _ = stuck_chat(make, age=timedelta(seconds=5))
     assert recovery.answer_stale_pending(utcnow()) == 0
     assert replies(chat) == [] and pending(chat) is True
 

@@ -16,25 +16,26 @@ def provider_name():
     return openai_provider.NAME if current_app.config.get("OPENAI_API_KEY") else offline.NAME
 
 
-def reply(question, offline_only=False):
+def reply(question, offline_only=False, deadline=None, on_text=None, before_network=None):
     """The answer to `question` with its metadata; never raises for a provider failure (falls back).
 
-    `offline_only` skips the LLM (the recovery of a reply whose job never finished must not wait on it again).
+    `offline_only` skips the LLM (an answer past its deadline must not wait on it again); `deadline`,
+    `on_text` and `before_network` go to the LLM call (openai_provider.answer).
     """
     started = time.perf_counter()
-    result = _ask(question, offline_only)
+    result = _ask(question, offline_only, dict(deadline=deadline, on_text=on_text, before_network=before_network))
     if result.confident and gate.is_unsure(result.text) and result.provider != offline.NAME:
         result.confident, result.escalation_reason = False, "unsure_reply"
     result.latency_ms = int((time.perf_counter() - started) * 1000)
     return result
 
 
-def _ask(question, offline_only=False):
+def _ask(question, offline_only=False, llm_options=None):
     if offline_only or provider_name() != openai_provider.NAME:
         return offline.answer(question)
     try:
-        result = openai_provider.answer(question)
-    except Exception as exc:  # any SDK error, timeout or bad reply: the site keeps answering
+        result = openai_provider.answer(question, **(llm_options or {}))
+    except Exception as exc:  # any SDK error, timeout, deadline or bad reply: the site keeps answering
         logger.warning("OpenAI call failed, answering offline: %s", exc)
         result = offline.answer(question)
         result.error = f"{type(exc).__name__}: {str(exc)[:200]}"

@@ -1,6 +1,7 @@
 """The `openai` provider: Chat Completions through the official SDK, grounded in the KB and the calendar."""
 import functools
 import logging
+import time
 
 from flask import current_app
 
@@ -11,6 +12,8 @@ from .base import Reply
 
 logger = logging.getLogger(__name__)
 NAME = "openai"
+MIN_ATTEMPT_SECONDS = 1.0  # an attempt with less time than this left is not started
+RETRY_BACKOFF_SECONDS = 0.5
 LANGUAGE_NAMES = {"it": "Italian", "en": "English", "de": "German"}
 RULES = """You are the assistant of "Lucine di Natale di Leggiuno", a Christmas-lights event on Lago Maggiore.
 Rules:
@@ -22,18 +25,18 @@ Rules:
 
 
 def client():
-    """One SDK client per process and settings: building one costs 50–250 ms (it loads the TLS trust store),
-    and a kept client reuses its HTTP connections between replies."""
+    """One SDK client per process and settings, shared by the worker's job threads (the SDK's HTTP client pools
+    its connections behind a lock): building one costs 50–250 ms (it loads the TLS trust store), and a kept
+    client reuses its connections between replies. Retries are ours (`_complete`), inside the reply deadline."""
     config = current_app.config
-    return _client(config["OPENAI_API_KEY"], config["OPENAI_BASE_URL"] or None, config["AI_TIMEOUT_SECONDS"],
-                   config["AI_MAX_RETRIES"])
+    return _client(config["OPENAI_API_KEY"], config["OPENAI_BASE_URL"] or None, config["AI_TIMEOUT_SECONDS"])
 
 
 @functools.lru_cache(maxsize=4)
-def _client(api_key, base_url, timeout, max_retries):
+def _client(api_key, base_url, timeout):
     from openai import OpenAI
 
-    return OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
+    return OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
 
 
 def warm_up():
@@ -43,17 +46,72 @@ def warm_up():
         client().chat.completions  # noqa: B018  (the SDK imports its chat resources on first access)
 
 
-def answer(question):
-    """Ask the model; exceptions propagate so the caller can fall back to `offline`."""
+class DeadlineExceeded(TimeoutError):
+    """No time left in the reply deadline for (another) LLM attempt: the caller answers offline."""
+
+
+def answer(question, deadline=None, on_text=None, before_network=None):
+    """Ask the model, streamed; exceptions propagate so the caller can fall back to `offline`.
+
+    `deadline` (time.monotonic()) bounds every attempt and retry (without one, each attempt has
+    AI_TIMEOUT_SECONDS); `on_text(text_so_far)` sees the answer grow;
+    `before_network()` runs once the prompt is built, before any waiting (the caller ends its transaction there).
+    """
     config = current_app.config
     items = _kb_items(question.language)
-    completion = client().chat.completions.create(
-        model=config["OPENAI_MODEL"], messages=build_messages(question, items),
-        temperature=config["AI_TEMPERATURE"], max_tokens=config["AI_MAX_TOKENS"])
-    body = (completion.choices[0].message.content or "").strip()
+    messages = build_messages(question, items)
+    if before_network is not None:
+        before_network()
+    body, model = _complete(messages, deadline, on_text or (lambda _text: None))
+    body = body.strip()
     if not body:
         raise ValueError("the model returned an empty reply")
-    return Reply(body, NAME, completion.model or config["OPENAI_MODEL"], sources=cited(body, items))
+    return Reply(body, NAME, model or config["OPENAI_MODEL"], sources=cited(body, items))
+
+
+def _complete(messages, deadline, on_text):
+    """The answer's text and model; retries what the API says may pass (connection, 429, 5xx) while the deadline
+    leaves time for an attempt, with a short backoff."""
+    from openai import APIConnectionError, InternalServerError, RateLimitError
+
+    attempts = current_app.config["AI_MAX_RETRIES"] + 1
+    for attempt in range(attempts):
+        try:
+            return _stream(messages, deadline, on_text)
+        except (APIConnectionError, InternalServerError, RateLimitError) as exc:
+            pause = RETRY_BACKOFF_SECONDS * 2 ** attempt
+            if attempt + 1 == attempts or _time_left(deadline) < pause + MIN_ATTEMPT_SECONDS:
+                raise
+            logger.info("LLM attempt %d failed (%s); retrying", attempt + 1, type(exc).__name__)
+            time.sleep(pause)
+    raise AssertionError("unreachable")
+
+
+def _stream(messages, deadline, on_text):
+    """One streamed Chat Completions call; every wait (connect, first token, each next chunk) is bounded by the
+    time left, and a stream still running at the deadline is abandoned."""
+    config = current_app.config
+    left = _time_left(deadline)
+    if left < MIN_ATTEMPT_SECONDS:
+        raise DeadlineExceeded("no time left for the LLM in the reply deadline")
+    stream = client().chat.completions.create(
+        model=config["OPENAI_MODEL"], messages=messages, temperature=config["AI_TEMPERATURE"],
+        max_tokens=config["AI_MAX_TOKENS"], stream=True, timeout=min(config["AI_TIMEOUT_SECONDS"], left))
+    parts, model = [], None
+    with stream:
+        for chunk in stream:
+            if _time_left(deadline) <= 0:
+                raise DeadlineExceeded("the LLM was still writing at the reply deadline")
+            model = model or chunk.model
+            delta = chunk.choices[0].delta.content if chunk.choices else None
+            if delta:
+                parts.append(delta)
+                on_text("".join(parts))
+    return "".join(parts), model
+
+
+def _time_left(deadline):
+    return float("inf") if deadline is None else deadline - time.monotonic()
 
 
 def _kb_items(language):
