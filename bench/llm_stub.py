@@ -5,6 +5,7 @@ Answers whole (`"stream"` absent or false) or streamed as the API streams (`"str
 evenly over `stream_seconds`, then `data: [DONE]`.
 """
 import json
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,7 +29,7 @@ class LlmStub:
         self.in_flight = 0
         self.peak_in_flight = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
+        self._server = _QuietServer((host, port), self._handler_class())
         self._server.daemon_threads = True
         self._thread = None
 
@@ -123,6 +124,14 @@ class LlmStub:
                 self.wfile.write(data)
 
         return Handler
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        """A client that closes its keep-alive connection (the SDK's pool, a call abandoned at the reply deadline)
+        resets it while a handler waits for its next request: expected, not worth a traceback."""
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
 
 
 def completion(model):

@@ -247,6 +247,14 @@ def _peak(rows):
                      f"{r['polls']['p50_ms']} / {r['polls']['p99_ms']} | {r['llm_calls']} ({r['streamed_calls']}, "
                      f"{r['llm_peak_in_flight']}) | {r['worker_cpu_ms_per_reply']} | "
                      f"{r['worker_rss_mb']} / {r['worker_pss_mb']} |")
+    if all(r.get("cpu_s") for r in rows):
+        lines += ["", "Where the CPU went while the visitors waited (CPU seconds; the harness = the visitors' client, "
+                  "the stub LLM and the memory sampling, one Python process; both cores give 2 s per second):", "",
+                  "| LLM first token | visitors waited s | web tree | PostgreSQL | worker | harness | box busy / "
+                  "steal % |", "|---|---|---|---|---|---|---|"]
+        lines += [f"| {r['first_token_s'] * 1000:.0f} ms | {r['wall_seconds']} | {r['cpu_s']['web']} | "
+                  f"{r['cpu_s']['postgresql']} | {r['cpu_s']['worker']} | {r['cpu_s']['harness']} | {_box(r)} |"
+                  for r in rows]
     return lines
 
 

@@ -168,7 +168,7 @@ def _app(processes, monitor, env, db_url, stub, settings, results, ceiling, log)
         capacity["ceiling"] = _ceiling_capacity(ceiling, results["ceiling"]["rps"], settings, log)
     results["load"], results["capacity"] = load, capacity
     if settings.ai:
-        _ai_phases(processes, monitor, env, base, db_url, stub, settings, results, workers, log)
+        _ai_phases(processes, monitor, env, base, db_url, stub, settings, results, workers, meter, log)
 
 
 def _open_widgets(base, db_url, stub, settings, log):
@@ -206,7 +206,7 @@ def _ceiling_capacity(ceiling, closed_loop_rps, settings, log):
     return slo.search(measure, closed_loop_rps, log=log).as_dict()
 
 
-def _ai_phases(processes, monitor, env, base, db_url, stub, settings, results, workers, log):
+def _ai_phases(processes, monitor, env, base, db_url, stub, settings, results, workers, web_meter, log):
     streamed = stub.streamed
     scenarios.ai_overhead(base, db_url, 0, 1)  # a first reply, unmeasured: does the app ask for a stream?
     llm_seconds = settings.llm_latency + (settings.llm_stream_seconds if stub.streamed > streamed else 0)
@@ -214,14 +214,15 @@ def _ai_phases(processes, monitor, env, base, db_url, stub, settings, results, w
     results["ai_overhead"] = scenarios.ai_overhead(base, db_url, llm_seconds, settings.overhead_samples)
     for worker in workers:  # each AI-at-peak row has a fresh worker of its own, started as render.yaml starts it
         processes.stop(worker)
-    results["ai_peak"] = [_ai_peak(processes, monitor, env, base, db_url, stub, settings, latency, log)
+    results["ai_peak"] = [_ai_peak(processes, monitor, env, base, db_url, stub, settings, latency, web_meter, log)
                           for latency in settings.peak_latencies]
     stub.latency = settings.llm_latency
 
 
-def _ai_peak(processes, monitor, env, base, db_url, stub, settings, latency, log):
+def _ai_peak(processes, monitor, env, base, db_url, stub, settings, latency, web_meter, log):
     """`peak_visitors` ask at once; the worker is render.yaml's command with AI_CONCURRENCY, its process tree's
-    memory sampled throughout (MemoryMonitor: parent + children)."""
+    memory sampled throughout (MemoryMonitor: parent + children). Where the CPU went meanwhile: the web tree,
+    PostgreSQL, the worker, this process (the visitors, the stub LLM, the memory sampling) and the whole box."""
     argv, command = ai_peak.worker_argv(stack.ROOT / "render.yaml", processes.python)
     role = f"ai-peak-{latency * 1000:.0f}ms"
     worker = processes.start(role, argv, {**env, "AI_CONCURRENCY": str(settings.ai_concurrency)})
@@ -231,12 +232,18 @@ def _ai_peak(processes, monitor, env, base, db_url, stub, settings, latency, log
         scenarios.ai_overhead(base, db_url, 0, 1)  # its first job, unmeasured (imports, pool, KB index)
         stub.latency, stub.peak_in_flight = latency, 0
         calls, streamed, meter = stub.calls, stub.streamed, stack.CpuMeter(worker.pid)
-        cpu_before, started = meter.snapshot(), time.monotonic()
+        cpu_before, web_before, box_before = meter.snapshot(), web_meter.snapshot(), stack.box_times()
+        started, harness_before = time.monotonic(), time.process_time()
         log(f"AI at peak: {settings.peak_visitors} visitors at once, LLM {latency * 1000:.0f} ms to the first token")
         visitors = ai_peak.visit_all(base, settings.peak_visitors, settings.peak_timeout)
         wall = time.monotonic() - started
+        cpu = {"worker": stack.CpuMeter.spent(cpu_before, meter.snapshot()),
+               "harness": time.process_time() - harness_before}
+        web_after = web_meter.snapshot()
+        cpu.update(web=stack.CpuMeter.spent(web_before, web_after, "app"),
+                   postgresql=stack.CpuMeter.spent(web_before, web_after, "db"))
+        box = stack.box_share(box_before, stack.box_times())
         idle = ai_peak.wait_until_idle(env["REDIS_URL"], stub)
-        cpu = stack.CpuMeter.spent(cpu_before, meter.snapshot())
     finally:
         processes.stop(worker)
     sessions = [v.session_id for v in visitors if v.session_id]
@@ -248,7 +255,8 @@ def _ai_peak(processes, monitor, env, base, db_url, stub, settings, latency, log
     peak = monitor.role_peaks.get(role, {"rss": 0, "pss": 0})
     row.update(first_token_s=latency, command=command, role=role, llm_calls=stub.calls - calls,
                streamed_calls=streamed, llm_peak_in_flight=stub.peak_in_flight, idle_before_count=idle,
-               worker_cpu_ms_per_reply=round(cpu * 1000 / max(1, counts["replies"]), 1),
+               worker_cpu_ms_per_reply=round(cpu["worker"] * 1000 / max(1, counts["replies"]), 1),
+               cpu_s={role: round(seconds, 1) for role, seconds in cpu.items()}, box=box,
                worker_rss_mb=round(peak["rss"] / 2**20, 1), worker_pss_mb=round(peak["pss"] / 2**20, 1))
     scenarios.clear_ai_queue(env["REDIS_URL"])
     return row
