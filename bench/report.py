@@ -96,6 +96,18 @@ def _probe(results):
 
 
 STEAL_WARNING_PCT = 5
+BUSY_LOAD_AVERAGE = 2  # per-minute load average on this 2-core box above which other work shared it
+
+
+def _load(results):
+    """A warning when other processes (other engineers' test suites) kept the box's run queue long: the steal
+    figure does not show them, they run inside the same guest."""
+    loads = [results["machine"].get("load_average"), results.get("load_average_after")]
+    worst = max((load[0] for load in loads if load), default=0)
+    if worst <= BUSY_LOAD_AVERAGE:
+        return ""
+    return (f" **the load average reached {worst}: other work shared the box, so the wall-clock figures measured "
+            "it as much as the app; judge them on a quieter run**;")
 
 
 def _steal(results):
@@ -124,7 +136,7 @@ def markdown(results, command):
     s, m = results["settings"], results["machine"]
     lines = [BEGIN, "", f"Run {results['started']} on {m['cpus']} CPUs ({m['cpu']}), {m['memory_gb']} GB RAM, "
              f"Python {m['python']}, load average {m.get('load_average')} before and "
-             f"{results.get('load_average_after')} after;{_probe(results)}{_steal(results)} {s['web_concurrency']} gunicorn sync workers, wrk with {s['connections']} "
+             f"{results.get('load_average_after')} after;{_load(results)}{_probe(results)}{_steal(results)} {s['web_concurrency']} gunicorn sync workers, wrk with {s['connections']} "
              f"connections for {s['seconds']} s per scenario, stub LLM latency {s['llm_latency'] * 1000:.0f} ms; "
              f"{_app_python(results)}.",
              "", "```", command, "```", "", "### Targets", "", "| target | measured | |", "|---|---|---|"]

@@ -384,6 +384,9 @@ def test_the_report_header_says_how_fast_the_box_ran_python_before_and_after():
     assert "Python loop" not in report.markdown(results_, "cmd")  # older JSON: no probe, no claim
     results_["machine"]["cpu_probe_ms"], results_["cpu_probe_ms_after"] = 80, 95
     assert "a 2-million-step Python loop took 80 ms before and 95 ms after" in report.markdown(results_, "cmd")
+    assert "other work shared the box" not in report.markdown(results_, "cmd")
+    results_["machine"]["load_average"], results_["load_average_after"] = [1.2, 1.0, 0.9], [6.3, 4.0, 2.0]
+    assert "the load average reached 6.3: other work shared the box" in report.markdown(results_, "cmd")
 
 
 def test_a_partial_run_is_chosen_by_name_and_never_written_as_the_published_results(capsys):
