@@ -6,6 +6,9 @@ from pathlib import Path
 
 ENVIRONMENTS = ("development", "testing", "production")
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "JWT_SECRET_KEY")
+# The push services of Chrome/Android/Opera/Samsung (FCM), Firefox (autopush), Safari (Apple) and Edge (WNS).
+DEFAULT_PUSH_SERVICE_HOSTS = ("fcm.googleapis.com", "android.googleapis.com", "updates.push.services.mozilla.com",
+                              "web.push.apple.com", "*.notify.windows.com")
 
 
 class ConfigError(RuntimeError):
@@ -31,6 +34,18 @@ def _bool(env, name, default):
 
 def _list(env, name):
     return [item.strip() for item in env.get(name, "").split(",") if item.strip()]
+
+
+def _countries(env, name, default):
+    """ISO 3166 alpha-2 codes that lucine_chatbot/data/calling_codes.py knows, or `*`; upper-cased."""
+    from lucine_chatbot.data.calling_codes import ANY_COUNTRY, CALLING_CODES
+
+    codes = [code.upper() for code in _list(env, name)] or list(default)
+    unknown = [code for code in codes if code != ANY_COUNTRY and code not in CALLING_CODES]
+    if unknown:
+        raise ConfigError(f"{name} has codes without a known calling code: {', '.join(unknown)} "
+                          f"(known: {', '.join(sorted(CALLING_CODES))}, or * for any)")
+    return codes
 
 
 def normalise_database_url(url):
@@ -136,8 +151,21 @@ class BaseConfig:
     TWILIO_WHATSAPP_FROM = ""
     TWILIO_SMS_FROM = ""
     TWILIO_API_BASE = "https://api.twilio.com"
+    # Cost limits on WhatsApp/SMS (docs/tickets-and-notifications.md): the visitors of an event in Italy come from
+    # Italy and its neighbours; a number elsewhere is refused at ticket creation (422, leave an email instead).
+    # 200 messages a day is ten times a busy evening's tickets; past it, email when possible, and admins alerted.
+    SMS_ALLOWED_COUNTRIES = ["IT", "CH", "DE", "AT", "FR"]
+    SMS_DAILY_CAP = 200
     WEBHOOK_URLS = []
     WEBHOOK_SECRET = ""
+
+    # Web Push to operators' devices (SPEC §8, issue 23). Without keys, a pair is generated once and kept in
+    # the database (services/vapid.py). Subscriptions are accepted only on these push services' hosts
+    # ("*.x" = any subdomain of x); plain http only for loopback hosts listed here (tests).
+    VAPID_PUBLIC_KEY = ""
+    VAPID_PRIVATE_KEY = ""
+    VAPID_SUBJECT = ""
+    PUSH_SERVICE_HOSTS = list(DEFAULT_PUSH_SERVICE_HOSTS)
 
     # Embedded default: migrate, seed and start the sweep thread when `flask run` serves.
     EMBEDDED_SETUP = True
@@ -149,7 +177,8 @@ class BaseConfig:
         "RATE_LIMIT_CHAT", "RATE_LIMIT_POLL", "RATE_LIMIT_LOGIN", "RATE_LIMIT_LOGIN_IP", "RATE_LIMIT_TICKET",
         "RATE_LIMIT_DEFAULT", "PUBLIC_BASE_URL", "SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM",
         "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_FROM", "TWILIO_SMS_FROM",
-        "TWILIO_API_BASE", "WEBHOOK_SECRET", "LOG_LEVEL",
+        "TWILIO_API_BASE", "WEBHOOK_SECRET", "LOG_LEVEL", "VAPID_PUBLIC_KEY", "VAPID_PRIVATE_KEY",
+        "VAPID_SUBJECT",
     )
     _INTS = (
         "SWEEP_INTERVAL_SECONDS", "IDLE_AFTER_SECONDS", "WAITING_CLIENT_AFTER_SECONDS", "END_AFTER_SECONDS",
@@ -157,9 +186,9 @@ class BaseConfig:
         "AI_TIMEOUT_SECONDS", "AI_MAX_RETRIES", "AI_MAX_TOKENS", "AI_HISTORY_MESSAGES",
         "MAX_CHATS_PER_OPERATOR", "BCRYPT_ROUNDS", "TRUSTED_PROXY_HOPS", "ANALYTICS_RETENTION_DAYS",
         "CHAT_RETENTION_DAYS", "SMTP_PORT", "JOB_TIMEOUT_AI_SECONDS", "JOB_TIMEOUT_DEFAULT_SECONDS",
-        "DB_PING_IDLE_SECONDS", "AI_CONCURRENCY", "AI_REPLY_DEADLINE_SECONDS",
+        "DB_PING_IDLE_SECONDS", "AI_CONCURRENCY", "AI_REPLY_DEADLINE_SECONDS", "SMS_DAILY_CAP",
     )
-    _LISTS = ("CORS_ORIGINS", "ADMIN_ALERT_EMAILS", "WEBHOOK_URLS")
+    _LISTS = ("CORS_ORIGINS", "ADMIN_ALERT_EMAILS", "WEBHOOK_URLS", "PUSH_SERVICE_HOSTS")
 
     @classmethod
     def from_env(cls, env=None):
@@ -172,6 +201,7 @@ class BaseConfig:
         settings["AI_TEMPERATURE"] = float(env.get("AI_TEMPERATURE") or cls.AI_TEMPERATURE)
         settings["AI_DRAFT_INTERVAL_SECONDS"] = float(env.get("AI_DRAFT_INTERVAL_SECONDS")
                                                       or cls.AI_DRAFT_INTERVAL_SECONDS)
+        settings["SMS_ALLOWED_COUNTRIES"] = _countries(env, "SMS_ALLOWED_COUNTRIES", cls.SMS_ALLOWED_COUNTRIES)
         settings["SMTP_STARTTLS"] = _bool(env, "SMTP_STARTTLS", cls.SMTP_STARTTLS)
         settings["RATELIMIT_ENABLED"] = _bool(env, "RATELIMIT_ENABLED", cls.RATELIMIT_ENABLED)
         settings["EMBEDDED_SETUP"] = _bool(env, "EMBEDDED_SETUP", cls.EMBEDDED_SETUP)
@@ -226,6 +256,8 @@ def load_config(name=None, env=None, instance_path=None):
     settings.setdefault("SQLALCHEMY_DATABASE_URI", _default_database_url(instance_path))
     if settings["REDIS_URL"]:
         settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"]
+    if settings["VAPID_PUBLIC_KEY"] and not settings["VAPID_PRIVATE_KEY"]:
+        raise ConfigError("VAPID_PUBLIC_KEY is set without VAPID_PRIVATE_KEY: push needs the key pair")
     if name == "production":
         missing = [key for key in REQUIRED_IN_PRODUCTION if not settings.get(key)]
         if missing:

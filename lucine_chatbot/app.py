@@ -107,10 +107,10 @@ def register_security(app):
 def register_blueprints(app):
     from .api import (analytics, archive, automated_texts, canned_replies, chat, chat_management, health,
                       knowledge, openapi, operators, tickets)
-    from .dashboard import pages, views
+    from .dashboard import pages, pwa, views
 
     for module in (chat, operators, chat_management, tickets, analytics, health, knowledge, archive,
-                   automated_texts, canned_replies, openapi, pages, views):
+                   automated_texts, canned_replies, openapi, pages, views, pwa):
         app.register_blueprint(module.bp)
 
 

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from config import normalise_database_url
+from config import DEFAULT_PUSH_SERVICE_HOSTS, normalise_database_url
 from lucine_chatbot.app import create_app
 from lucine_chatbot.extensions import db, limiter
 
@@ -18,6 +18,8 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith(("postgres://", "postgresql"))
 SHOP_ORIGINS = ["https://shop.example.test", "https://*.myshopify.com"]
+# The real push services, plus the local one of tests/push_receiver.py (plain http: loopback only).
+PUSH_SERVICE_HOSTS = [*DEFAULT_PUSH_SERVICE_HOSTS, "127.0.0.1"]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -38,7 +40,7 @@ def database_url(tmp_path_factory):
 
 def test_settings(url, **extra):
     settings = {"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": TEST_REDIS_URL,
-                "CORS_ORIGINS": SHOP_ORIGINS}
+                "CORS_ORIGINS": SHOP_ORIGINS, "PUSH_SERVICE_HOSTS": PUSH_SERVICE_HOSTS}
     if TEST_REDIS_URL:
         settings["RATELIMIT_STORAGE_URI"] = TEST_REDIS_URL
     settings.update(extra)
@@ -123,10 +125,11 @@ def empty_tables():
 
 
 def reset_services(app):
-    from lucine_chatbot.services import visitor_limits
+    from lucine_chatbot.services import presence, visitor_limits
 
     limiter.reset()
     visitor_limits.reset()
+    presence.reset()
     if TEST_REDIS_URL:
         from lucine_chatbot.jobs import dispatch
 

@@ -15,8 +15,9 @@ def completion(content, model="stub-model"):
 
 @dataclass
 class Stream:
-    """A streamed answer (`"stream": true`): `chunks` of text sent as server-sent events, the first after
-    `first_delay` seconds, each next one `chunk_delay` later; `hang_after` chunks, the server goes silent."""
+    """A streamed answer (`"stream": true`): `chunks` of text sent as server-sent events (a dict is sent as it
+    is: an error event), the first after `first_delay` seconds, each next one `chunk_delay` later; after
+    `hang_after` chunks, the server goes silent."""
 
     chunks: list
     first_delay: float = 0.0
@@ -26,7 +27,7 @@ class Stream:
 
     @property
     def text(self):
-        return "".join(self.chunks)
+        return "".join(piece for piece in self.chunks if isinstance(piece, str))
 
 
 def chunk(delta, model="stub-model", finish_reason=None):
@@ -40,21 +41,35 @@ class StubOpenAI:
     def __init__(self):
         self.requests = []
         self.script = [(200, completion("Ciao!"), 0)]
+        self.in_flight = self.peak_in_flight = 0  # requests being answered at once, and the most seen
+        self._lock = threading.Lock()
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
+                with stub._lock:
+                    stub.in_flight += 1
+                    stub.peak_in_flight = max(stub.peak_in_flight, stub.in_flight)
+                try:
+                    self.answer()
+                finally:
+                    with stub._lock:
+                        stub.in_flight -= 1
+
+            def answer(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                stub.requests.append({"path": self.path, "headers": dict(self.headers),
-                                      "json": json.loads(self.rfile.read(length) or b"{}")})
+                request = {"path": self.path, "headers": dict(self.headers),
+                           "json": json.loads(self.rfile.read(length) or b"{}")}
+                stub.requests.append(request)
+                streaming = bool(request["json"].get("stream"))
                 status, body, delay = stub.script[0] if len(stub.script) == 1 else stub.script.pop(0)
                 if isinstance(body, Stream):
-                    return self.stream(body)
+                    return self.stream(body, streaming)
                 if delay:
                     time.sleep(delay)
-                if status == 200 and stub.requests[-1]["json"].get("stream") and "choices" in body:
+                if status == 200 and streaming and "choices" in body:
                     choice = body["choices"][0]  # a scripted completion, sent as the API streams it
-                    return self.stream(Stream([choice["message"]["content"] or ""], model=body["model"]))
+                    return self.stream(Stream([choice["message"]["content"] or ""], model=body["model"]), True)
                 data = json.dumps(body).encode()
                 try:
                     self.send_response(status)
@@ -65,10 +80,9 @@ class StubOpenAI:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout test)
 
-            def stream(self, answer):
+            def stream(self, answer, streaming):
                 """Server-sent events as the API sends them; a streamed answer to a non-streaming request is
                 sent whole (after first_delay), as the real API would answer it."""
-                streaming = stub.requests[-1]["json"].get("stream")
                 time.sleep(answer.first_delay)
                 try:
                     if not streaming:
@@ -83,7 +97,7 @@ class StubOpenAI:
                             time.sleep(3600)
                         if index:
                             time.sleep(answer.chunk_delay)
-                        self.event(chunk({"content": piece}, answer.model))
+                        self.event(piece if isinstance(piece, dict) else chunk({"content": piece}, answer.model))
                     self.event(chunk({}, answer.model, "stop"))
                     self.wfile.write(b"data: [DONE]\n\n")
                     self.wfile.flush()

@@ -150,7 +150,10 @@ def test_database_connections_fit_the_plan_limit_even_while_a_deploy_overlaps(bl
     options = ProductionConfig.SQLALCHEMY_ENGINE_OPTIONS
     per_process = options["pool_size"] + options["max_overflow"]
     web = int(web_env["WEB_CONCURRENCY"]["value"]) * per_process
-    worker = per_process  # the RQ worker runs its jobs itself (no work-horse, no scheduler process)
+    worker_env = env_of(service(blueprint, "worker"), blueprint)
+    # one worker process (its jobs run in threads: no work-horse, no scheduler process), with its own pool
+    worker = int(worker_env["DB_POOL_SIZE"]["value"]) + int(worker_env["DB_MAX_OVERFLOW"]["value"])
+    assert worker <= int(worker_env["AI_CONCURRENCY"]["value"]), "no more connections than job threads"
     pre_deploy = per_process
     during_deploy = 2 * (web + worker) + pre_deploy  # old and new instances run side by side for a moment
     assert during_deploy <= RENDER_CONNECTION_LIMIT - RESERVED_BY_POSTGRES

@@ -6,11 +6,12 @@ from ..extensions import client_address, limiter
 from . import no_content
 from ..schemas import validate
 from ..schemas.common import operator_out
-from ..schemas.operators import (AuditQuery, CreateOperatorBody, LoginBody, SendMessageBody, StatusBody,
-                                 TakeChatBody, TransferBody, UpdateOperatorBody, audit_out, operator_admin_out,
-                                 pending_out, sent_message_out)
+from ..schemas.operators import (AuditQuery, CreateOperatorBody, LoginBody, PresenceBody, PushEndpointBody,
+                                 PushSubscriptionBody, SendMessageBody, StatusBody, TakeChatBody, TransferBody,
+                                 UpdateOperatorBody, audit_out, operator_admin_out, pending_out,
+                                 push_subscription_out, sent_message_out)
 from ..security import admin_required, operator_required
-from ..services import auth, operator_chats, operators
+from ..services import auth, operator_chats, operators, presence, push, vapid
 
 bp = Blueprint("operators", __name__, url_prefix="/api/operators")
 
@@ -97,6 +98,48 @@ def transfer_chat(body):
     """Hand your chat to another online operator with room."""
     session = operator_chats.transfer_chat(current_user.id, body.session_id, body.to_operator_id, body.reason)
     return {"sessionId": session.public_id, "status": str(session.status), "operator": operator_out(session.operator)}
+
+
+@bp.get("/push/config")
+@operator_required
+def get_push_config():
+    """The VAPID public key the browser subscribes with (`applicationServerKey`)."""
+    return {"publicKey": vapid.public_key()}
+
+
+@bp.get("/push/subscriptions")
+@operator_required
+def list_push_subscriptions():
+    """Her devices subscribed to Web Push, with the alerts each wants."""
+    return {"subscriptions": [push_subscription_out(s) for s in push.list_subscriptions(current_user.id)]}
+
+
+@bp.post("/push/subscriptions")
+@operator_required
+@validate(body=PushSubscriptionBody, status=201)
+def create_push_subscription(body):
+    """Subscribe this device (or change its alerts); 422 when the endpoint is not on a known push service."""
+    subscription = push.subscribe(current_user, body.endpoint, body.keys.p256dh, body.keys.auth, body.events,
+                                  user_agent=request.user_agent.string)
+    return {"subscription": push_subscription_out(subscription)}, 201
+
+
+@bp.delete("/push/subscriptions")
+@operator_required
+@validate(body=PushEndpointBody, status=204)
+def delete_push_subscription(body):
+    """Stop pushing to this device."""
+    push.unsubscribe(current_user.id, body.endpoint)
+    return no_content()
+
+
+@bp.post("/push/presence")
+@operator_required
+@validate(body=PresenceBody, status=204)
+def set_dashboard_presence(body):
+    """A dashboard tab of hers is visible (a heartbeat) or was hidden: visitors' messages are pushed only then."""
+    presence.set_visible(current_user.id, body.visible)
+    return no_content()
 
 
 @bp.get("")

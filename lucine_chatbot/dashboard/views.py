@@ -119,6 +119,12 @@ def show_analytics():
     return render_template("dashboard/analytics.html", page="analytics")
 
 
+@bp.get("/notifications")
+@operator_page()
+def show_notifications():
+    return render_template("dashboard/notifications.html", page="notifications")
+
+
 @bp.get("/calendar")
 @operator_page()
 def show_calendar():

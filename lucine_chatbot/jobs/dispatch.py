@@ -91,7 +91,7 @@ def _enqueue_rq(func, args, options, job_id):
     queue = get_queue(options.queue)
     with queue.connection.pipeline() as pipe:  # one MULTI/EXEC round trip instead of RQ's two
         job = queue.enqueue(func, args=args, job_id=job_id, job_timeout=options.timeout, retry=retry,
-                            result_ttl=300, failure_ttl=7 * 86400, description=f"{func.__name__}{args}",
+                            result_ttl=300, failure_ttl=7 * 86400, description=func.__name__,
                             pipeline=pipe)
         pipe.execute()
     return job

@@ -11,9 +11,11 @@ import importlib
 import logging
 import os
 import pkgutil
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from rq import SimpleWorker
@@ -140,6 +142,7 @@ class ConcurrentWorker(AppWorker):
 
     death_penalty_class = JobDeathPenalty
     HEARTBEAT_WHILE_FULL = 15  # s: the worker's heartbeat while every thread is busy (its TTL is minutes)
+    HEARTBEAT_EVERY = 5  # s: the most often a plain heartbeat is written
     _busy = 0  # jobs in hand
     _waiting = False  # the main thread waits for a free thread or for Redis to hand it a job
 
@@ -207,7 +210,18 @@ class ConcurrentWorker(AppWorker):
     def set_state(self, state, pipeline=None):
         if state == WorkerStatus.IDLE and self._busy:  # SimpleWorker marks itself idle after each job
             state = WorkerStatus.BUSY
+        if pipeline is None and state == self._state:  # RQ sets it several times a job: write changes only
+            return None
         return super().set_state(state, pipeline=pipeline)
+
+    def heartbeat(self, timeout=None, pipeline=None):
+        """RQ beats around every dequeue and after every job, each time two commands: at dozens of jobs a second
+        that is most of the worker's Redis traffic for a key that lives for minutes (worker_ttl). A plain beat
+        within HEARTBEAT_EVERY seconds of the last is skipped; one with a timeout or in a pipeline is not."""
+        if timeout is None and pipeline is None and self.last_heartbeat is not None \
+                and (datetime.now(timezone.utc) - self.last_heartbeat).total_seconds() < self.HEARTBEAT_EVERY:
+            return None
+        return super().heartbeat(timeout, pipeline)
 
     def teardown(self):
         """Warm shutdown: the jobs in hand finish before the worker unregisters."""
@@ -265,8 +279,17 @@ def warm_up(app):
     gc.freeze()  # the warmed-up objects live as long as the worker: no full collection rescans them mid-job
 
 
+# The interval after which a thread holding the GIL hands it over (CPython's default is 5 ms). The worker's
+# threads mostly wait on the network and each wait gives the GIL up; taking it back waits for whichever thread
+# runs, up to this long. RQ's loop makes ~10 Redis round trips per job in the main thread, so at 5 ms it
+# dequeued ~18 jobs/s while 16 job threads ran; at 0.5 ms 25–35 (300 jobs, LLM stub 0.3 s, same CPU per job;
+# docs/performance.md).
+SWITCH_INTERVAL_SECONDS = 0.0005
+
+
 def run_worker(app, burst=False):
     """Warm up, register the periodic jobs (idempotently), then work with RQ's scheduler."""
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     warm_up(app)
     connection = dispatch.redis_connection(app)
     changes = dispatch.sync_periodic_jobs(connection, periodic_jobs(app.config))

@@ -4,11 +4,13 @@ from .chat import ChatSession, ChatStatus, InternalNote, Message, OperatorChat, 
 from .event import AnalyticsEvent
 from .knowledge import AutomatedText, CalendarOverride, CannedReply, DayStatus, KnowledgeItem, SystemState
 from .operator import AuditLog, Operator, RevokedToken, Role
+from .outbox import OutboxMessage, OutboxStatus
+from .push import PushSubscription
 from .ticket import ContactMethod, Priority, Ticket, TicketNote, TicketStatus
 
 __all__ = [
     "AnalyticsEvent", "AuditLog", "AutomatedText", "CalendarOverride", "CannedReply", "ChatSession", "ChatStatus",
     "ContactMethod", "DayStatus", "InternalNote", "KnowledgeItem", "Message", "Operator", "OperatorChat",
-    "Priority", "QueueEntry", "QueueStatus", "RevokedToken", "Role", "Sender", "SystemState", "Ticket",
-    "TicketNote", "TicketStatus", "utcnow",
+    "OutboxMessage", "OutboxStatus", "Priority", "PushSubscription", "QueueEntry", "QueueStatus", "RevokedToken",
+    "Role", "Sender", "SystemState", "Ticket", "TicketNote", "TicketStatus", "utcnow",
 ]

@@ -11,7 +11,8 @@ def iso(value):
 
 def message_out(message):
     return {"id": message.id, "sender": str(message.sender), "message": message.body,
-            "timestamp": iso(message.created_at), "metadata": dict(message.meta or {})}
+            "timestamp": iso(message.created_at), "metadata": dict(message.meta or {}),
+            "replyTo": message.reply_to_id}  # a BOT reply: the visitor message it answers (a draft's `replyTo`)
 
 
 def operator_out(operator):

@@ -85,3 +85,37 @@ def pending_out(chat):
 
 def sent_message_out(message):
     return {"message": message_out(message)}
+
+
+# --- Web Push (issue 23) ---------------------------------------------------------------------------------
+
+Endpoint = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+PushEvent = Literal["chat_assigned", "chat_waiting", "visitor_message", "sla_breached"]
+
+
+class PushKeys(ApiModel):
+    p256dh: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    auth: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class PushSubscriptionBody(ApiModel):
+    """The browser's `PushSubscription.toJSON()` (which carries `expirationTime`), plus the alerts wanted."""
+
+    endpoint: Endpoint
+    expiration_time: float | None = None
+    keys: PushKeys
+    events: list[PushEvent] | None = Field(None, max_length=10)
+
+
+class PushEndpointBody(ApiModel):
+    endpoint: Endpoint
+
+
+class PresenceBody(ApiModel):
+    visible: bool
+
+
+def push_subscription_out(subscription):
+    return {"id": subscription.id, "endpoint": subscription.endpoint, "createdAt": iso(subscription.created_at),
+            "events": list(subscription.events or []), "device": subscription.device,
+            "lastSuccessAt": iso(subscription.last_success_at)}

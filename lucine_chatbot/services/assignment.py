@@ -13,7 +13,7 @@ from ..errors import Conflict
 from ..extensions import db
 from ..models import ChatSession, ChatStatus, Message, Operator, OperatorChat, QueueEntry, QueueStatus, Sender
 from ..models import utcnow
-from . import automated_texts, events, state_machine
+from . import automated_texts, chats, events, push, state_machine
 
 CLAIMABLE_STATUSES = (ChatStatus.ACTIVE, ChatStatus.IDLE, ChatStatus.WAITING_OPERATOR)
 OPERATOR_SIDE_STATUSES = (ChatStatus.WITH_OPERATOR, ChatStatus.WAITING_CLIENT)
@@ -82,7 +82,8 @@ def online_count():
 
 
 def lock_operator(operator_id):
-    """Serialise every claim for one operator, so capacity is counted once per claim (no-op on SQLite)."""
+    """Serialise every claim for one operator, so capacity is counted once per claim (no-op on SQLite); taken
+    after the chat's lock, never before it (services/chats.py)."""
     return db.session.query(Operator).filter(Operator.id == operator_id).with_for_update() \
         .populate_existing().one()
 
@@ -156,6 +157,7 @@ def assign(session, operator, now, via, from_operator_id=None, require_online=Fa
     session.last_activity_at = now
     events.record("operator_connected", session, operator_id=operator.id, via=via)
     key = "operator_transferred" if from_operator_id else "operator_joined"
+    push.chat_assigned(session, operator, via)
     return [system_message(session, key, now, smart_actions=[smart_action("end_chat", session.language,
                                                                           "secondary")],
                            meta={"operatorName": operator.display_name, "operatorId": operator.id},
@@ -184,7 +186,9 @@ def drain_queue(now=None, operator=None):
     now = now or utcnow()
     assigned = []
     for entry in waiting_entries(limit=capacity() * max(online_count(), 1)):
-        session = db.session.get(ChatSession, entry.session_id)
+        session = chats.lock(entry.session_id, skip_locked=True)  # the chat before the operator (chats.py)
+        if session is None:  # a visitor or an operator is changing it right now: the next drain takes it
+            continue
         skipped = dropped_by(entry)
         if operator is not None and operator.id == skipped:
             continue

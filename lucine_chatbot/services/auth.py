@@ -7,7 +7,7 @@ from flask_jwt_extended import create_access_token
 from ..errors import Unauthorized
 from ..extensions import db
 from ..models import AuditLog, Operator, RevokedToken, utcnow
-from . import assignment, events
+from . import assignment, chats, events
 from .operators import check_password, hash_password
 
 BAD_CREDENTIALS = "Invalid username or password."
@@ -55,6 +55,7 @@ def logout(operator, token_payload, now=None):
     db.session.commit()
 
 
+@chats.retried_once
 def set_online(operator, is_online, now=None):
     """Toggle availability; coming online takes waiting chats up to capacity at once."""
     now = now or utcnow()

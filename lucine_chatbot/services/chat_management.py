@@ -4,8 +4,8 @@ import sqlalchemy as sa
 from ..errors import ValidationError
 from ..extensions import db
 from ..models import ChatSession, ChatStatus, InternalNote, Message, Operator, OperatorChat, Ticket, utcnow
-from . import assignment, auth, escalation, events, state_machine, tickets
-from .operator_chats import ensure_may_handle, get_chat, get_operator, message_summaries
+from . import assignment, auth, chats, escalation, events, state_machine, tickets
+from .operator_chats import NO_SUCH_CHAT, ensure_may_handle, get_operator, message_summaries
 
 CLOSING_STATUSES = (ChatStatus.RESOLVED, ChatStatus.NOT_RESOLVED, ChatStatus.CANCELLED, ChatStatus.ENDED)
 SETTABLE_STATUSES = frozenset(CLOSING_STATUSES + (ChatStatus.WAITING_CLIENT, ChatStatus.WITH_OPERATOR))
@@ -19,14 +19,15 @@ def ensure_may_manage(session, operator):
         ensure_may_handle(session, operator)
 
 
+@chats.retried_once
 def update_status(operator_id, public_id, status, notes=None, now=None):
     """Change status via the state machine; closing ends the operator stint and says goodbye. Commits.
 
     :raise InvalidTransition: 409.  :raise Forbidden: someone else's chat.
     """
     now = now or utcnow()
+    session = chats.get(public_id, for_change=True, message=NO_SUCH_CHAT)
     operator = get_operator(operator_id)
-    session = get_chat(public_id)
     status = ChatStatus(status)
     if status not in SETTABLE_STATUSES:
         raise ValidationError(f"Operators cannot set the status {status}.", fields={"status": "not settable"})
@@ -61,14 +62,14 @@ def add_internal_note(session, operator, content, now):
 def add_note(operator_id, public_id, content, now=None):
     """An internal note (never shown to the visitor); any operator may add one. Commits."""
     now = now or utcnow()
-    note = add_internal_note(get_chat(public_id), get_operator(operator_id), content, now)
+    note = add_internal_note(chats.get(public_id, message=NO_SUCH_CHAT), get_operator(operator_id), content, now)
     db.session.commit()
     return note
 
 
 def history(operator_id, public_id, ip_address=None):
     """Everything about one chat for an operator; the read is audited. Commits the audit entry."""
-    session = get_chat(public_id)
+    session = chats.get(public_id, message=NO_SUCH_CHAT)
     auth.record_read(operator_id, session.public_id, "view_history", ip_address)
     db.session.commit()
     messages = db.session.query(Message).filter(Message.session_id == session.id).order_by(Message.id).all()
@@ -111,5 +112,5 @@ def active_chats(operator_id, filter_name="all"):
 def create_ticket(operator_id, public_id, subject, now=None, **fields):
     """Turn the chat into a ticket; the tickets service resolves the chat (freeing the slot) and commits."""
     operator = get_operator(operator_id)
-    ensure_may_manage(get_chat(public_id), operator)
+    ensure_may_manage(chats.get(public_id, message=NO_SUCH_CHAT), operator)
     return tickets.create_ticket_from_chat(public_id, operator, subject, now=now, **fields)

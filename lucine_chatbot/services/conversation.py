@@ -14,7 +14,7 @@ from ..errors import BadRequest, Conflict, NotFound, ValidationError
 from ..extensions import db
 from ..models import (AnalyticsEvent, ChatSession, ChatStatus, InternalNote, Message, OperatorChat, QueueEntry,
                       Sender, utcnow)
-from . import (assistant, automated_texts, drafts, events, retention, state_machine, visitor_write,
+from . import (assistant, automated_texts, chats, drafts, events, retention, state_machine, visitor_write,
                without_transaction)
 from .assistant import text as assistant_text
 from .assistant.gate import is_human_request
@@ -42,22 +42,10 @@ def escalation():
 # --- sessions ----------------------------------------------------------------------------------
 
 
-def find_session(public_id):
-    if not public_id:
-        return None
-    return db.session.query(ChatSession).filter_by(public_id=public_id).one_or_none()
-
-
-def require_session(public_id):
-    session = find_session(public_id)
-    if session is None:
-        raise NotFound("Unknown session.")
-    return session
-
-
 def open_session(public_id, language=None, now=None):
-    """The visitor's session, or a new one (server-generated id) when unknown or ENDED; not flushed yet."""
-    session = find_session(public_id)
+    """The visitor's session locked for the change (services/chats.py), or a new one (server-generated id) when
+    unknown or ENDED; not flushed yet."""
+    session = chats.find(public_id, for_change=True)
     if session is not None and session.status != ChatStatus.ENDED:
         return session, False
     now = now or utcnow()
@@ -111,6 +99,7 @@ def check_message(body):
     return body
 
 
+@chats.retried_once
 def post_message(public_id, body, language=None, now=None):
     """Store the visitor's message and route it: to the assistant, to the human side, or reactivate.
 
@@ -173,6 +162,7 @@ def _keeping_state():
 def to_human(session, status, now):
     """A message while a human is involved never reaches the AI; WAITING_CLIENT wakes the chat up."""
     session.last_visitor_message_at = now
+    escalation().visitor_wrote(session)
     if status == ChatStatus.WAITING_CLIENT:
         state_machine.change_status(session, ChatStatus.WITH_OPERATOR, reason="visitor_returned", now=now)
         events.record("chat_reactivated", session, operator_id=session.operator_id)
@@ -186,9 +176,10 @@ def messages_since(session, after_id):
     return query.order_by(Message.id).all()
 
 
+@chats.retried_once
 def perform_action(public_id, action, now=None):
     """`request_operator`, `continue_ai` or `end_chat` from the widget's buttons; commits."""
-    session, now = require_session(public_id), now or utcnow()
+    session, now = chats.get(public_id, for_change=True), now or utcnow()
     before = db.session.query(sa.func.max(Message.id)).filter(Message.session_id == session.id).scalar()
     status = ChatStatus(session.status)
     if action == "request_operator" and status not in state_machine.HUMAN_STATUSES | {ChatStatus.ENDED}:
@@ -374,7 +365,7 @@ def _store_reply(session_id, user_id, result, now):
 
 def rate(public_id, rating, comment=None, now=None):
     """CSAT for the latest operator stint. :raise Conflict: no operator chat, or already rated."""
-    session = require_session(public_id)
+    session = chats.get(public_id)
     stint = (db.session.query(OperatorChat).filter_by(session_id=session.id)
              .order_by(OperatorChat.assigned_at.desc(), OperatorChat.id.desc()).first())
     if stint is None:
@@ -389,7 +380,7 @@ def rate(public_id, rating, comment=None, now=None):
 
 def erase(public_id, now=None):
     """The visitor's right to erasure: content and PII go, counts stay; the session id stops existing."""
-    session, now = require_session(public_id), now or utcnow()
+    session, now = chats.get(public_id, for_change=True), now or utcnow()
     counts = {"messages": db.session.query(Message).filter_by(session_id=session.id).delete()}
     db.session.query(InternalNote).filter_by(session_id=session.id).delete()
     db.session.query(QueueEntry).filter_by(session_id=session.id).delete()

@@ -10,7 +10,7 @@ from flask import current_app
 from ..extensions import db
 from ..models import ChatStatus, OperatorChat, QueueEntry, QueueStatus, utcnow
 from ..schemas.common import iso
-from . import assignment, events, sla, state_machine
+from . import assignment, events, push, sla, state_machine
 from .assignment import smart_action, system_message
 
 TICKET_PRIORITY = "MEDIUM"
@@ -65,6 +65,12 @@ def request_operator(session, reason, now=None, priority=DEFAULT_QUEUE_PRIORITY)
     return enqueue(session, reason, now, priority)
 
 
+def visitor_wrote(session):
+    """A visitor's message in a chat on the human side: her phone hears of it when no dashboard tab of hers is
+    visible (services/push.py; sent after the commit)."""
+    push.visitor_message(session)
+
+
 def offer_ticket(session, key, now, record_event=True):
     """SYSTEM `key` (no_operator, outside_hours, queue_full, queue_timeout) with the ticket buttons."""
     expected = expected_reply_by(now)
@@ -82,6 +88,7 @@ def enqueue(session, reason, now, priority=DEFAULT_QUEUE_PRIORITY):
                               enqueued_at=now))
     state_machine.change_status(session, ChatStatus.WAITING_OPERATOR, reason=reason, now=now)
     db.session.flush()
+    push.chat_waiting(session)
     return [queue_message(session, now)]
 
 

@@ -20,7 +20,7 @@ EVENT_TYPES = frozenset({
     "escalation_failed", "queue_timeout", "chat_timeout", "chat_reactivated", "chat_status_changed",
     "chat_resolved", "chat_abandoned", "chat_transferred", "chat_rated", "internal_note_added",
     "ticket_created", "ticket_from_chat", "ticket_resolved", "ticket_sla_breached", "operator_login",
-    "operator_logout", "data_deleted",
+    "operator_logout", "data_deleted", "sms_cap_reached",
 })
 
 

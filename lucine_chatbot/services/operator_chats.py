@@ -5,11 +5,11 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..errors import Conflict, Forbidden, ValidationError
 from ..extensions import db
 from ..models import (ChatSession, ChatStatus, InternalNote, Message, Operator, OperatorChat, QueueEntry,
                       QueueStatus, Sender, utcnow)
-from . import assignment, events, state_machine
+from . import assignment, chats, events, push, state_machine
 from .assignment import system_message
 from . import get_or_404
 
@@ -26,11 +26,7 @@ class NotYourChat(Forbidden):
     message = "This chat is assigned to another operator."
 
 
-def get_chat(public_id):
-    session = db.session.query(ChatSession).filter(ChatSession.public_id == public_id).one_or_none()
-    if session is None:
-        raise NotFound("No chat with this id.")
-    return session
+NO_SUCH_CHAT = "No chat with this id."
 
 
 def get_operator(operator_id):
@@ -48,25 +44,27 @@ def ensure_may_handle(session, operator):
         raise NotYourChat()
 
 
+@chats.retried_once
 def take_chat(operator_id, public_id, now=None):
     """Atomically give a waiting (or AI-side) chat to the caller; 409 when taken, closed or at capacity."""
     now = now or utcnow()
+    session = chats.get(public_id, for_change=True, message=NO_SUCH_CHAT)
     operator = get_operator(operator_id)
-    session = get_chat(public_id)
     ensure_open(session)
     assignment.assign(session, operator, now, via="take")
     db.session.commit()
     return session
 
 
+@chats.retried_once
 def send_message(operator_id, public_id, text, now=None):
     """An OPERATOR message from the owner (or an admin); records the first response of the stint."""
     now = now or utcnow()
     limit = current_app.config["MAX_MESSAGE_LENGTH"]
     if len(text) > limit:
         raise ValidationError(f"A message has at most {limit} characters.", fields={"message": "too long"})
+    session = chats.get(public_id, for_change=True, message=NO_SUCH_CHAT)
     operator = get_operator(operator_id)
-    session = get_chat(public_id)
     ensure_open(session)
     ensure_may_handle(session, operator)
     message = Message(session=session, sender=Sender.OPERATOR, body=text, operator_id=operator.id,
@@ -82,11 +80,12 @@ def send_message(operator_id, public_id, text, now=None):
     return message
 
 
+@chats.retried_once
 def transfer_chat(operator_id, public_id, to_operator_id, reason=None, now=None):
     """Hand an operator chat to another online operator with room; noted internally, told to the visitor."""
     now = now or utcnow()
+    session = chats.get(public_id, for_change=True, message=NO_SUCH_CHAT)
     actor = get_operator(operator_id)
-    session = get_chat(public_id)
     target = get_operator(to_operator_id)
     ensure_open(session)
     ensure_may_handle(session, actor)
@@ -150,11 +149,12 @@ def requeue_unanswered(now):
 
 
 def release_chats_of(operator, now=None, reason="operator_deactivated"):
-    """An operator who can no longer work hands every open chat back (deactivation)."""
+    """An operator who can no longer work hands every open chat back (deactivation). The caller locked the chats
+    she had (`chats.lock_operator_chats`) before changing her row; writing the row now waits for any claim in
+    flight, and the chats are read again after it, so one assigned a moment ago is released too."""
     now = now or utcnow()
-    sessions = db.session.query(ChatSession).filter(
-        ChatSession.operator_id == operator.id,
-        ChatSession.status.in_(assignment.OPERATOR_SIDE_STATUSES)).with_for_update().all()
+    db.session.flush()
+    sessions = chats.lock_operator_chats(operator.id, assignment.OPERATOR_SIDE_STATUSES)
     for session in sessions:
         requeue(session, operator.id, now, note=f"{operator.display_name} non è più attivo: chat rimessa in coda.")
     return len(sessions)
@@ -171,3 +171,4 @@ def requeue(session, previous_operator_id, now, note):
         return
     db.session.add(QueueEntry(session_id=session.id, priority=REQUEUE_PRIORITY,
                               reason=assignment.REQUEUED_REASON, enqueued_at=now))
+    push.chat_waiting(session)

@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import Conflict, ValidationError
 from ..extensions import db
 from ..models import Operator, Role
-from . import operator_chats
+from . import assignment, chats, operator_chats
 from .assignment import open_counts_subquery
 from . import get_or_404
 
@@ -108,8 +108,11 @@ def add_operator(username, password, name, email=None, role=Role.OPERATOR, displ
     return operator
 
 
+@chats.retried_once
 def update_operator(operator_id, changes, now=None):
     """Admin edits name, displayName, role, isActive or password; deactivation frees their chats. Commits."""
+    if changes.get("is_active") is False:  # their chats are locked before their row (services/chats.py)
+        chats.lock_operator_chats(operator_id, assignment.OPERATOR_SIDE_STATUSES)
     operator = get_operator(operator_id)
     if "password" in changes:
         validate_password(changes["password"])

@@ -77,20 +77,20 @@ def _valid_body(entry, tag, after):
     if entry is None or after is None:
         return None
     stored_tag, newest, due, body = entry.split(b"\n", 3)
-    if stored_tag != tag or after < int(newest) or (int(due) and time.time() >= int(due)):
+    if stored_tag != tag or after < int(newest) or (int(due) and time.time() * 1000 >= int(due)):
         return None
     return body
 
 
 def store(public_id, found, newest_id, body, due=None):
     """Keep `body` (the answer for "nothing after `newest_id`") under the tag read before the database; `due`
-    (epoch s) is the pending reply's deadline, after which the stored answer no longer serves."""
+    (epoch s) is the pending reply's deadline, after which the stored answer no longer serves (kept in ms)."""
     conn = visitor_limits.redis()
     if conn is None or found is None:
         return
     try:
         pipe = conn.pipeline(transaction=False)
-        entry = b"%s\n%d\n%d\n%s" % (found.tag, newest_id, math.ceil(due or 0), body)
+        entry = b"%s\n%d\n%d\n%s" % (found.tag, newest_id, math.ceil((due or 0) * 1000), body)
         pipe.set(entry_key(public_id), entry, ex=CACHE_TTL)
         pipe.expire(version_key(public_id), VERSION_TTL)
         pipe.execute()

@@ -3,7 +3,7 @@ from ..errors import Conflict, ValidationError
 from ..extensions import db
 from ..models import AuditLog, Message, Operator, Priority, Sender, Ticket, TicketNote, TicketStatus, utcnow
 from ..schemas.common import iso
-from . import events, sla
+from . import events, outbox, push, sla
 from . import get_or_404
 
 T = TicketStatus
@@ -110,18 +110,18 @@ def add_note(ticket_id, operator, text, is_public=False, now=None):
                                meta={"kind": "ticket_reply", "ticketNumber": ticket.number,
                                      "operatorName": operator.display_name, "sentAt": iso(now)}))
         ticket.session.last_activity_at = now
-    db.session.commit()
     if is_public:
-        from ..jobs import dispatch, notify
-
-        dispatch.enqueue(notify.send_public_note, note.id)
+        db.session.flush()
+        outbox.add("public_note", noteId=note.id)
+    db.session.commit()
     return note
 
 
 def escalate_overdue(now):
     """Sweep rule: an unresolved ticket past due becomes ESCALATED once, one priority step up, admins alerted.
 
-    Commits itself (one short transaction) so the alerts are enqueued only for what was committed.
+    Commits itself (one short transaction); the alerts are owed in it (outbox), so they exist exactly when the
+    escalation does.
     """
     overdue = (db.session.query(Ticket).filter(
         Ticket.status.in_([T.OPEN, T.IN_PROGRESS, T.WAITING_USER]), Ticket.sla_breached.is_(False),
@@ -132,11 +132,7 @@ def escalate_overdue(now):
         ticket.sla_breached, ticket.breached_at, ticket.updated_at = True, now, now
         events.record("ticket_sla_breached", ticket.session, ticketNumber=ticket.number, dueAt=iso(ticket.due_at),
                       previousPriority=previous, priority=str(ticket.priority))
-    ids = [ticket.id for ticket in overdue]
+        push.ticket_overdue(ticket)
+        outbox.add("breach_alert", ticketId=ticket.id)
     db.session.commit()
-    if ids:
-        from ..jobs import dispatch, notify
-
-        for ticket_id in ids:
-            dispatch.enqueue(notify.send_breach_alert, ticket_id)
-    return len(ids)
+    return len(overdue)

@@ -1,17 +1,21 @@
 """Tickets: created by visitors or from a chat, with an SLA due time in working hours and a resume token."""
+import base64
 import hashlib
+import hmac
 import logging
 import re
 import secrets
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 
 from ..errors import BadRequest, NotFound, ValidationError
 from ..extensions import db
 from ..models import (ChatSession, ChatStatus, ContactMethod, InternalNote, Message, OperatorChat, Priority,
                       QueueEntry, QueueStatus, Ticket, utcnow)
 from ..schemas.common import iso, operator_out
-from . import assignment, escalation, events, sla, state_machine
+from . import assignment, chats, escalation, events, outbox, sla, state_machine
+from .notifications import phone_limits
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +31,23 @@ PHONE_METHODS = (ContactMethod.WHATSAPP, ContactMethod.PHONE)
 
 def hash_token(token):
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def resume_token(number, nonce):
+    """The resume token of ticket `number`: HMAC-SHA256 of the number and a random nonce under SECRET_KEY, so the
+    confirmation job derives it again from the outbox row (which keeps only the nonce, until it is sent) and
+    the token itself is never stored, queued or logged. Same shape as `token_urlsafe(32)`: 43 characters."""
+    message = f"ticket-resume:{number}:{nonce}".encode("utf-8")
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode("utf-8"), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def resume_token_of(ticket, nonce):
+    """The token whose hash `ticket` keeps, or None (no nonce, erased ticket, SECRET_KEY changed since)."""
+    if not nonce or not ticket.resume_token_hash:
+        return None
+    token = resume_token(ticket.number, nonce)
+    return token if hmac.compare_digest(hash_token(token), ticket.resume_token_hash) else None
 
 
 def new_number():
@@ -71,7 +92,20 @@ def validate_contact(contact_method, email=None, phone=None):
         raise BadRequest("An email address is needed to answer you.", fields={"email": "required for EMAIL"})
     if method in PHONE_METHODS and not phone:
         raise BadRequest("A phone number is needed to answer you.", fields={"phone": f"required for {method}"})
-    return method, normalise_email(email) if email else None, normalise_phone(phone) if phone else None
+    email, phone = normalise_email(email) if email else None, normalise_phone(phone) if phone else None
+    if method in PHONE_METHODS:
+        refuse_unreachable_phone(phone)
+    return method, email, phone
+
+
+def refuse_unreachable_phone(phone):
+    """A number we may not message (SMS_ALLOWED_COUNTRIES) is refused now, while the visitor can still leave an
+    email, rather than accepted and never answered. :raise ValidationError: naming `phone` (422)."""
+    if phone_limits.country_allowed(phone):
+        return
+    countries = ", ".join(phone_limits.allowed_countries())
+    raise ValidationError("We can only send WhatsApp and SMS messages to some countries: please leave an email.",
+                          fields={"phone": f"WhatsApp/SMS only to numbers of {countries}: please choose email"})
 
 
 # --- creation ------------------------------------------------------------------------------------------------
@@ -80,12 +114,6 @@ def validate_contact(contact_method, email=None, phone=None):
 def subject_from(description):
     first_line = description.strip().splitlines()[0] if description.strip() else ""
     return (first_line[:77] + "…") if len(first_line) > 80 else first_line or "Richiesta"
-
-
-def find_session(session_public_id):
-    if not session_public_id:
-        return None
-    return db.session.query(ChatSession).filter_by(public_id=session_public_id).first()
 
 
 def new_session(language, now, source="ticket"):
@@ -98,10 +126,12 @@ def new_session(language, now, source="ticket"):
 
 
 def build_ticket(session, description, subject, priority, contact, now, created_by_id=None):
-    """Add the ticket and its hashed resume token; returns (ticket, token). Does not commit."""
+    """Add the ticket, its hashed resume token and the visitor's confirmation (to the outbox, when there is a
+    contact); returns (ticket, token). Does not commit."""
     method, email, phone = contact
-    token = secrets.token_urlsafe(32)
-    ticket = Ticket(number=new_number(), subject=(subject or subject_from(description))[:SUBJECT_MAX],
+    number, nonce = new_number(), secrets.token_urlsafe(16)
+    token = resume_token(number, nonce)
+    ticket = Ticket(number=number, subject=(subject or subject_from(description))[:SUBJECT_MAX],
                     description=description, priority=Priority(priority), contact_method=method, email=email,
                     phone=phone, language=session.language if session else "it",
                     session_id=session.id if session else None, created_by_id=created_by_id,
@@ -109,6 +139,8 @@ def build_ticket(session, description, subject, priority, contact, now, created_
                     due_at=sla.due_at(priority, now))
     db.session.add(ticket)
     db.session.flush()
+    if email or phone:
+        outbox.add("ticket_confirmation", ticketId=ticket.id, nonce=nonce)
     return ticket, token
 
 
@@ -131,6 +163,7 @@ def leave_queue(session, now):
     state_machine.change_status(session, ChatStatus.ACTIVE, reason="ticket", now=now)
 
 
+@chats.retried_once
 def create_ticket_from_visitor(description, contact_method, email=None, phone=None, session_public_id=None,
                                subject=None, now=None, language=None):
     """A visitor leaves a message; returns (ticket, resume_token) and commits.
@@ -143,7 +176,7 @@ def create_ticket_from_visitor(description, contact_method, email=None, phone=No
     if not description:
         raise BadRequest("Please describe your request.", fields={"description": "required"})
     contact = validate_contact(contact_method, email, phone)
-    session = find_session(session_public_id) or new_session(language or "it", now)
+    session = chats.find(session_public_id, for_change=True) or new_session(language or "it", now)
     if session.status == ChatStatus.WAITING_OPERATOR:
         leave_queue(session, now)
     ticket, token = build_ticket(session, description, subject, Priority.MEDIUM, contact, now)
@@ -151,7 +184,6 @@ def create_ticket_from_visitor(description, contact_method, email=None, phone=No
                   source="visitor", contactMethod=str(ticket.contact_method))
     tell_visitor_ticket_created(session, ticket, now)
     db.session.commit()
-    enqueue_confirmation(ticket, token)
     return ticket, token
 
 
@@ -162,6 +194,7 @@ def chat_excerpt(session):
     return "\n".join(f"[{iso(m.created_at)}] {m.sender}: {m.body}" for m in reversed(last))
 
 
+@chats.retried_once
 def create_ticket_from_chat(session_public_id, operator, subject, description=None, priority="MEDIUM",
                             contact_method=None, email=None, phone=None, now=None):
     """An operator turns a chat into a ticket: the chat's last messages go into it, the chat is RESOLVED.
@@ -170,7 +203,7 @@ def create_ticket_from_chat(session_public_id, operator, subject, description=No
     :raise NotFound: unknown chat.  :raise InvalidTransition: the chat cannot be resolved (409).
     """
     now = now or utcnow()
-    session = find_session(session_public_id)
+    session = chats.find(session_public_id, for_change=True)
     if session is None:
         raise NotFound("This chat does not exist.")
     if session.status != ChatStatus.RESOLVED and not state_machine.can_change(session.status, ChatStatus.RESOLVED):
@@ -181,8 +214,8 @@ def create_ticket_from_chat(session_public_id, operator, subject, description=No
     except ValueError:
         raise ValidationError("Unknown priority.", fields={"priority": "LOW, MEDIUM, HIGH or URGENT"}) from None
     parts = [(description or "").strip(), "--- Ultimi messaggi della chat ---\n" + chat_excerpt(session)]
-    ticket, token = build_ticket(session, "\n\n".join(p for p in parts if p), subject, priority, contact, now,
-                                 created_by_id=operator.id)
+    ticket, _ = build_ticket(session, "\n\n".join(p for p in parts if p), subject, priority, contact, now,
+                             created_by_id=operator.id)
     db.session.add(InternalNote(session_id=session.id, operator_id=operator.id, created_at=now,
                                 content=f"Ticket {ticket.number} creato da questa chat."))
     tell_visitor_ticket_created(session, ticket, now)
@@ -192,17 +225,7 @@ def create_ticket_from_chat(session_public_id, operator, subject, description=No
         events.record(kind, session, operator_id=operator.id, ticketNumber=ticket.number,
                       priority=str(ticket.priority), source="chat")
     db.session.commit()
-    enqueue_confirmation(ticket, token)
     return ticket
-
-
-def enqueue_confirmation(ticket, token):
-    """After commit: the visitor's confirmation (email / WhatsApp / SMS) goes out from a job."""
-    if not (ticket.email or ticket.phone):
-        return
-    from ..jobs import dispatch, notify
-
-    dispatch.enqueue(notify.send_ticket_confirmation, ticket.id, token)
 
 
 # --- resuming -------------------------------------------------------------------------------------------

@@ -88,9 +88,9 @@ def _row(obj, prefix, skip=()):
     values = {}
     for column in _columns(type(obj).__table__, skip):
         key = column.key
-        if key not in obj.__dict__ and column.default is not None:
+        if key not in obj.__dict__:  # set, so the object is whole afterwards: reading it loads nothing
             default = column.default
-            setattr(obj, key, default.arg(None) if default.is_callable else default.arg)
+            setattr(obj, key, None if default is None else default.arg(None) if default.is_callable else default.arg)
         values[prefix + key] = obj.__dict__.get(key)
     return values
 

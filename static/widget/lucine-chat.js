@@ -26,6 +26,7 @@
   const DESCRIPTION_MAX_LENGTH = 2000;
   const REQUEST_TIMEOUT_MS = 15000;
   const POLL_MS = 3000;
+  const POLL_PENDING_MS = 500; // while a reply is written: its draft grows every ~0.3 s on the server
   const POLL_HIDDEN_MS = 15000;
   const POLL_MAX_BACKOFF_MS = 60000;
   const DEFAULT_COOLDOWN_S = 10;
@@ -551,6 +552,8 @@
       ratingOffered: false,
       pollFailures: 0,
       epoch: 0,
+      draft: null, // {text, replyTo}: the assistant's answer so far, shown in place of the typing dots
+      answeredUpTo: 0, // the newest visitor message a BOT message on screen answers (its replyTo): older drafts are stale
     };
   }
 
@@ -562,7 +565,7 @@
       localRows: [], // optimistic USER bubbles waiting for their server id: [{row, text}]
       awaitingBot: 0,
       pollTimer: null,
-      polling: false,
+      polling: false, // the poll request in flight (a promise), or false
       cooldownUntil: 0,
       sendChain: Promise.resolve(),
       restoreFailed: false,
@@ -586,6 +589,7 @@
     Object.assign(state, sessionFields(), { epoch: nextEpoch });
     clearStorage();
     renderChrome();
+    refreshTyping(); // nothing is pending any more: no dots, no draft left behind (e.g. after a 404)
   }
 
   /* ------------------------------------------------------------------ building the UI */
@@ -802,6 +806,7 @@
     const row = buildMessageRow(sender, String(message.id), String(message.message || ''), meta);
     ui.log.append(row);
     if ((sender === 'BOT' || sender === 'SYSTEM') && Array.isArray(meta.smartActions)) renderActions(row, meta.smartActions);
+    if (sender === 'BOT') takeOverDraft(row, message.replyTo);
     if (sender === 'OPERATOR') state.operatorSeen = true;
     if (sender !== 'USER' && !state.open && !options.restoring) setUnread(state.unread + 1);
     if (sender === 'SYSTEM' && meta.kind === 'rating_request') maybeOfferRating(true);
@@ -973,6 +978,7 @@
     state.pending = Boolean(data.pending);
     if (row) row.classList.remove('lucine-row--sending');
     renderMessages(withTopLevelActions(data.messages, data.smartActions), { ownRow: row, forceScroll: true });
+    updateDraft(null); // a POST carries no draft: keep the one on screen while its reply is pending
     afterStatusChange();
     schedulePoll();
   }
@@ -1065,23 +1071,78 @@
 
   /* ------------------------------------------------------------------ typing, status line, operator header */
 
-  // The visual dots come and go; the announcement goes through a persistent live region, which screen
-  // readers announce reliably (a freshly inserted live region often is not).
+  // While a reply is being produced, one slot under the log shows either the typing dots or, once the
+  // server sends some of it, the draft of the answer. Both sit outside the role="log" region, so the
+  // growing text is never announced; the final message is, once, when it lands in the log. The "is
+  // typing" announcement goes through a persistent live region, which screen readers announce reliably (a
+  // freshly inserted live region often is not), and is said once for the whole wait, dots or draft.
   function refreshTyping() {
-    const show = state.pending || state.awaitingBot > 0;
+    const waiting = state.pending || state.awaitingBot > 0;
+    const draft = waiting ? state.draft : null;
+    const stick = isNearBottom();
+    renderDots(waiting && !draft);
+    renderDraft(draft);
+    if (waiting !== Boolean(ui.liveStatus.textContent)) ui.liveStatus.textContent = waiting ? t.typing : '';
+    if (stick) scrollToEnd();
+  }
+
+  function renderDots(show) {
     if (show && !ui.typing) {
-      const stick = isNearBottom();
       ui.typing = el('div', { class: 'lucine-typing', 'aria-hidden': 'true' }, [
         el('span', { class: 'lucine-typing-dots' }, [el('span'), el('span'), el('span')]),
         el('span', { class: 'lucine-typing-text', text: t.typing }),
       ]);
       ui.log.after(ui.typing);
-      ui.liveStatus.textContent = t.typing;
-      if (stick) scrollToEnd();
     } else if (!show && ui.typing) {
       ui.typing.remove();
       ui.typing = null;
-      ui.liveStatus.textContent = '';
+    }
+  }
+
+  // The draft is not a .lucine-msg (it is not a message yet) and holds plain text only: half-written links
+  // or **bold** would flicker between forms as the text grows; the final message shows them.
+  function renderDraft(draft) {
+    if (!draft) {
+      if (ui.draft) ui.draft.remove();
+      ui.draft = null;
+      return;
+    }
+    if (!ui.draft) {
+      ui.draftBubble = el('div', { class: 'lucine-draft lucine-bubble lucine-bubble--bot', 'aria-busy': 'true' });
+      ui.draft = el('div', { class: 'lucine-row lucine-row--bot lucine-row--draft' }, [
+        el('span', { class: 'lucine-sr-only', text: senderLabel('BOT') + ': ' }),
+        ui.draftBubble,
+      ]);
+      ui.log.after(ui.draft);
+    }
+    ui.draftBubble.setAttribute('data-reply-to', draft.replyTo);
+    if (ui.draftBubble.textContent !== draft.text) ui.draftBubble.textContent = draft.text;
+  }
+
+  // The poll's draft, if it is worth showing: some text, for a reply still pending, not already answered
+  // by a BOT message on screen (a poll may carry both the message and its last draft: the message wins).
+  function usableDraft(draft) {
+    if (!state.pending || !draft || typeof draft !== 'object') return null;
+    const text = typeof draft.text === 'string' ? draft.text : '';
+    const replyTo = Number(draft.replyTo);
+    if (!text.trim() || !(replyTo > 0) || replyTo <= state.answeredUpTo) return null;
+    return { text, replyTo };
+  }
+
+  // Between the last draft and the message, a poll may see neither (the draft gone, the message not yet
+  // read): keep the text shown while the reply is still pending rather than fall back to the dots.
+  function updateDraft(draft) {
+    const next = usableDraft(draft);
+    if (next) state.draft = next;
+    else if (!state.pending || (state.draft && state.draft.replyTo <= state.answeredUpTo)) state.draft = null;
+  }
+
+  // A BOT message answering the draft on screen takes its place: no fade-in, so nothing blinks.
+  function takeOverDraft(row, replyTo) {
+    state.answeredUpTo = Math.max(state.answeredUpTo, Number(replyTo) || 0);
+    if (state.draft && state.draft.replyTo <= state.answeredUpTo) {
+      state.draft = null;
+      row.classList.add('lucine-row--from-draft');
     }
   }
 
@@ -1143,11 +1204,18 @@
     return Boolean(state.sessionId) && (state.pending || isHumanStatus());
   }
 
+  // Fast only while a reply is being written, in a visible tab, with the server answering: its draft grows
+  // every ~0.3 s. A failure backs off from the normal 3 s, as before.
+  function pollBaseMs() {
+    if (document.visibilityState === 'hidden') return POLL_HIDDEN_MS;
+    return state.pending && !state.pollFailures ? POLL_PENDING_MS : POLL_MS;
+  }
+
   function schedulePoll(delayOverride) {
     clearTimeout(state.pollTimer);
     state.pollTimer = null;
     if (!shouldPoll()) return;
-    const base = document.visibilityState === 'hidden' ? POLL_HIDDEN_MS : POLL_MS;
+    const base = pollBaseMs();
     const backoff = Math.min(base * Math.pow(2, state.pollFailures), POLL_MAX_BACKOFF_MS);
     const delay = delayOverride !== undefined ? delayOverride : backoff;
     state.pollTimer = setTimeout(() => pollOnce().catch(reportBug), delay);
@@ -1156,10 +1224,10 @@
   async function pollOnce() {
     state.pollTimer = null;
     if (!state.sessionId || state.polling) return; // an answer in flight reschedules on its own
-    state.polling = true;
     const epoch = state.epoch;
     const after = state.lastId !== null ? '?after=' + encodeURIComponent(state.lastId) : '';
-    const res = await request('GET', '/api/chat/poll/' + encodeURIComponent(state.sessionId) + after);
+    state.polling = request('GET', '/api/chat/poll/' + encodeURIComponent(state.sessionId) + after);
+    const res = await state.polling;
     state.polling = false;
     if (epoch !== state.epoch) return;
     if (res.status === 404) {
@@ -1182,10 +1250,20 @@
     state.pending = Boolean(data.pending);
     const messages = Array.isArray(data.messages) ? data.messages : [];
     renderMessages(messages, opts);
+    updateDraft(data.draft);
     if (messages.length) state.lastId = messages[messages.length - 1].id;
     updateOperator(data.operator);
     updateQueue(data.queue);
     afterStatusChange();
+  }
+
+  // Stop polling, letting a poll in flight land first (its own continuation runs before ours and schedules
+  // the next one, cleared here): used before erasing the session, which a later poll would find gone (404).
+  async function pausePolling() {
+    clearTimeout(state.pollTimer);
+    if (state.polling) await state.polling;
+    clearTimeout(state.pollTimer);
+    state.pollTimer = null;
   }
 
   function onVisibilityChange() {
@@ -1611,6 +1689,7 @@
       closeConfirm();
       return;
     }
+    await pausePolling(); // a reply being written is polled every 0.5 s: no poll may race the erasure
     const res = await request('DELETE', sessionPath());
     closeConfirm();
     if (res.status === 204 || res.ok || res.status === 404) {
@@ -1619,6 +1698,7 @@
       addNote(t.deleted, 'success');
     } else {
       addNote(t.deleteFailed, 'error');
+      schedulePoll();
     }
     ui.input.focus();
   }

@@ -41,6 +41,29 @@ def test_ticket_contact_and_description_are_validated_with_fields(client, body, 
     assert error["code"] == "VALIDATION_ERROR" and field in error["fields"]
 
 
+@pytest.mark.parametrize("method, phone", [("WHATSAPP", "+1 415 555 0100"), ("PHONE", "+44 20 7946 0958"),
+                                           ("WHATSAPP", "0091 98765 43210")])
+def test_a_phone_outside_the_sms_countries_is_refused_with_422_naming_phone(client, method, phone):
+    response = post_ticket(client, contactMethod=method, phone=phone, email=None)
+    assert response.status_code == 422
+    assert "IT, CH, DE, AT, FR" in response.get_json()["error"]["fields"]["phone"]
+
+
+@pytest.mark.parametrize("phone", ["+41 79 123 45 67", "+49 151 2345678", "+43 664 1234567", "+33 6 12 34 56 78",
+                                   "+39 333 1234567"])
+def test_a_phone_of_the_sms_countries_is_accepted(client, phone):
+    assert post_ticket(client, contactMethod="WHATSAPP", phone=phone, email=None).status_code == 201
+
+
+def test_a_foreign_phone_next_to_an_email_contact_is_kept_and_never_messaged(client):
+    assert post_ticket(client, contactMethod="EMAIL", phone="+1 415 555 0100").status_code == 201
+
+
+def test_any_country_is_accepted_when_the_allow_list_is_a_star(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "SMS_ALLOWED_COUNTRIES", ["*"])
+    assert post_ticket(client, contactMethod="WHATSAPP", phone="+1 415 555 0100", email=None).status_code == 201
+
+
 def test_unknown_fields_are_rejected(client):
     assert post_ticket(client, admin=True).status_code == 422
 

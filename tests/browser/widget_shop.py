@@ -1,6 +1,11 @@
 """The shop side of the widget tests: a tiny static server on another origin than the backend, serving the
-demo pages with the snippet's script tag, plus helpers that drive the widget like a visitor does."""
+demo pages with the snippet's script tag, plus helpers that drive the widget like a visitor does, and a real
+worker process for the tests that need one."""
+import os
+import subprocess
+import sys
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -12,7 +17,8 @@ from lucine_chatbot.extensions import db
 from lucine_chatbot.models import OperatorChat, utcnow
 from tests import factories
 
-DEMO_CSS = Path(__file__).resolve().parents[2] / "static" / "demo" / "demo.css"
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_CSS = ROOT / "static" / "demo" / "demo.css"
 SHOP_PAGES = {"/demo": "product", "/demo/info": "info"}
 
 
@@ -116,3 +122,42 @@ def stored_session_id(page):
 
 def messages(page, sender):
     return page.locator(f'#lucine-chat-panel .lucine-msg[data-sender="{sender}"]')
+
+
+# --- the worker --------------------------------------------------------------------------------------------
+
+
+def start_worker(tmp_path, database_url, redis_url, llm_url):
+    """`flask --app wsgi worker` as deployed, on the tests' database and Redis, asking the stub LLM; its output
+    goes to tmp_path/worker.log (a pipe nobody reads could fill up and block it)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "APP_ENV"))}
+    env.update(DATABASE_URL=database_url, REDIS_URL=redis_url, OPENAI_API_KEY="test-key", OPENAI_BASE_URL=llm_url,
+               AI_TIMEOUT_SECONDS="20", AI_MAX_RETRIES="0", LUCINE_INSTANCE_PATH=str(tmp_path))
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed by stop_worker
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT, env=env,
+                               stdout=log, stderr=subprocess.STDOUT)
+    process.log = log
+    return process
+
+
+def wait_for_worker(connection, process, timeout=60):
+    """Until the worker has registered with Redis: a reply asked of a worker still booting could meet its
+    deadline (AI_REPLY_DEADLINE_SECONDS) and be answered offline, without a draft."""
+    from rq import Worker
+
+    deadline = time.monotonic() + timeout
+    while not Worker.count(connection=connection):
+        assert process.poll() is None and time.monotonic() < deadline, "the worker did not start"
+        time.sleep(0.2)
+
+
+def stop_worker(process):
+    """SIGTERM (RQ's warm shutdown), SIGKILL if it lingers; returns the tail of its output."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+    process.log.close()
+    return Path(process.log.name).read_text(errors="replace")[-3000:]

@@ -42,7 +42,7 @@ def test_the_worker_alone_runs_the_scheduled_sweep_and_sends_what_it_causes(app,
 
     connection = dispatch.redis_connection(app)
     changes = dispatch.sync_periodic_jobs(connection, periodic_jobs(app.config))
-    assert set(changes["added"]) == {"sweep", "retention"}
+    assert set(changes["added"]) == {"sweep", "retention", "outbox"}
     build_worker(app).work(burst=True, with_scheduler=True)
 
     db.session.expire_all()

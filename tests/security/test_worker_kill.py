@@ -22,15 +22,17 @@ pytestmark = [pytest.mark.redis_only, pytest.mark.postgres_only, pytest.mark.rea
 
 
 def start_worker(tmp_path, llm_url, burst=False):
+    """`flask --app wsgi worker` as render.yaml starts it. Its reply deadline is long: on a busy machine a start
+    (imports, warm-up) can take many seconds, and these tests are about the job, not its deadline."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "APP_ENV"))}
     env.update(DATABASE_URL=TEST_DATABASE_URL, REDIS_URL=TEST_REDIS_URL, OPENAI_API_KEY="test-key",
                OPENAI_BASE_URL=llm_url, AI_TIMEOUT_SECONDS="60", AI_MAX_RETRIES="0",
-               LUCINE_INSTANCE_PATH=str(tmp_path))
+               AI_REPLY_DEADLINE_SECONDS="300", LUCINE_INSTANCE_PATH=str(tmp_path))
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "worker"] + (["--burst"] if burst else [])
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def wait_for(check, timeout=30):
+def wait_for(check, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
@@ -85,3 +87,55 @@ def test_a_job_whose_worker_was_killed_is_answered_once_after_restart(client, tm
     assert session.ai_pending is False
     poll = client.get(f"/api/chat/poll/{session.public_id}").json
     assert [m["sender"] for m in poll["messages"]] == ["USER", "BOT"] and poll["pending"] is False
+
+
+def test_with_the_worker_killed_and_not_restarted_the_poll_answers_at_the_deadline_and_nothing_twice_after(
+        app, client, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "AI_REPLY_DEADLINE_SECONDS", 6)
+    seed.seed_all()
+    db.session.commit()
+    with StubOpenAI() as llm:
+        llm.reply_with((200, completion("Risposta che non arriverà mai"), 120), "Risposta del worker riavviato")
+        response = client.post("/api/chat", json={"message": "Posso portare il cane?"})
+        session_id, user_id = response.json["sessionId"], response.json["messages"][0]["id"]
+        worker = start_worker(tmp_path, llm.base_url)
+        try:
+            assert wait_for(lambda: llm.requests), "the job never reached the LLM"
+        finally:
+            kill_worker(worker)
+
+        url = f"/api/chat/poll/{session_id}?after={user_id}"
+        assert wait_for(lambda: not client.get(url).json["pending"], timeout=15)
+        [bot] = bot_replies(user_id)
+        assert bot.meta["provider"] == "offline"
+
+        from rq.registry import StartedJobRegistry
+
+        connection = dispatch.redis_connection()
+        StartedJobRegistry(queue=dispatch.get_queue("ai", connection)).cleanup(timestamp=time.time() + 3600)
+        restarted = start_worker(tmp_path, llm.base_url, burst=True)
+        output = restarted.communicate(timeout=90)[0]
+        assert restarted.returncode == 0, output[-2000:]
+        assert len(llm.requests) == 1, "the retried job found the message answered: no second LLM call"
+    assert [b.id for b in bot_replies(user_id)] == [bot.id]
+
+
+def test_sigterm_lets_the_jobs_in_hand_finish_before_the_worker_exits(client, tmp_path):
+    seed.seed_all()
+    db.session.commit()
+    with StubOpenAI() as llm:
+        llm.reply_with((200, completion("Sì, al guinzaglio."), 2))
+        users = [client.post("/api/chat", json={"message": f"Posso portare il cane? ({n})"}).json["messages"][0]["id"]
+                 for n in range(3)]
+        worker = start_worker(tmp_path, llm.base_url)
+        try:
+            assert wait_for(lambda: llm.in_flight == 3), "three jobs at once in the one worker process"
+            worker.send_signal(signal.SIGTERM)
+            output = worker.communicate(timeout=30)[0]
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+        assert worker.returncode == 0, output[-2000:]
+    for user_id in users:
+        [bot] = bot_replies(user_id)
+        assert bot.body == "Sì, al guinzaglio." and bot.meta["provider"] == "openai"

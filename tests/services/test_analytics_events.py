@@ -6,6 +6,8 @@ import pytest
 from lucine_chatbot.services import (assignment, auth, chat_management, conversation, escalation, events,
                                      operator_chats, state_machine, ticket_desk, tickets, timeouts)
 
+from lucine_chatbot.services.notifications import phone_limits
+
 from ..assistant_helpers import kb, say  # noqa: F401  (fixture)
 
 # type → the functions that record it, where the change happens (also listed in docs/analytics.md)
@@ -33,6 +35,7 @@ PRODUCERS = {
     "operator_login": [auth.login],
     "operator_logout": [auth.logout],
     "data_deleted": [conversation.erase],
+    "sms_cap_reached": [phone_limits.record_cap_reached],
 }
 
 

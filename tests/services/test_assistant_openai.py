@@ -1,11 +1,14 @@
-"""The `openai` provider against a local OpenAI-compatible server: prompt, history, fallback, gate."""
+"""The `openai` provider against a local OpenAI-compatible server: prompt, history, stream, retries within the
+deadline, fallback, gate."""
+import time
+
 import pytest
 
 from lucine_chatbot.models import Sender
 from lucine_chatbot.services import assistant, calendar
 
 from ..assistant_helpers import kb  # noqa: F401  (fixture)
-from ..openai_stub import serve_for
+from ..openai_stub import Stream, serve_for
 
 
 @pytest.fixture
@@ -96,3 +99,36 @@ def test_a_date_question_puts_the_resolved_date_in_the_prompt(stub, kb):
     ask("Stasera è annullato?")
     system = stub.requests[-1]["json"]["messages"][0]["content"]
     assert "CANCELLED (Pioggia forte)" in system and "annullata" in system
+
+
+def test_the_answer_is_requested_as_a_stream_and_seen_growing(stub, kb):
+    stub.reply_with(Stream(["Il parcheggio ", "P1 ", "è gratuito."]))
+    seen = []
+    result = assistant.reply(assistant.Question("Dove parcheggio?", "it"), on_text=seen.append)
+    assert stub.requests[-1]["json"]["stream"] is True
+    assert seen == ["Il parcheggio ", "Il parcheggio P1 ", "Il parcheggio P1 è gratuito."]
+    assert result.provider == "openai" and result.text == "Il parcheggio P1 è gratuito."
+
+
+def test_a_transient_error_is_retried_within_the_deadline(stub, kb, app, monkeypatch):
+    monkeypatch.setitem(app.config, "AI_MAX_RETRIES", 1)
+    stub.reply_with((503, {"error": {"message": "overloaded"}}), Stream(["Sì, al guinzaglio."]))
+    result = assistant.reply(assistant.Question("Posso portare il cane?", "it"), deadline=time.monotonic() + 10)
+    assert result.provider == "openai" and len(stub.requests) == 2
+
+
+def test_no_attempt_starts_without_time_left_before_the_deadline(stub, kb, app, monkeypatch):
+    monkeypatch.setitem(app.config, "AI_MAX_RETRIES", 2)
+    stub.reply_with((503, {"error": {"message": "overloaded"}}))
+    result = assistant.reply(assistant.Question("Posso portare il cane?", "it"), deadline=time.monotonic() + 1.2)
+    assert result.provider == "offline" and result.fallback_from == "openai"
+    assert len(stub.requests) == 1, "a retry after the backoff would start with less than a second left"
+    assert assistant.reply(assistant.Question("Posso portare il cane?", "it"),
+                           deadline=time.monotonic() + 0.5).error.startswith("DeadlineExceeded")
+    assert len(stub.requests) == 1
+
+
+def test_an_error_event_in_the_stream_falls_back_to_the_offline_matcher(stub, kb):
+    stub.reply_with(Stream(["Il parcheggio ", {"error": {"message": "server overloaded mid-answer"}}]))
+    result = ask("Dove si parcheggia?")
+    assert result.provider == "offline" and "server overloaded mid-answer" in result.error

@@ -41,7 +41,8 @@ def _ask(question, offline_only=False, llm_options=None):
         result.error = f"{type(exc).__name__}: {str(exc)[:200]}"
         result.fallback_from = openai_provider.NAME
         return result
-    topic = offline.uncovered_human_topic(question.text, knowledge.best_match(question.text, question.language))
+    topic = gate.human_topic(question.text) and offline.uncovered_human_topic(  # ranking the KB only when needed
+        question.text, knowledge.best_match(question.text, question.language))
     if topic and result.confident:
         result.confident, result.escalation_reason = False, f"human_topic:{topic}"
     return result

@@ -1,10 +1,10 @@
-"""Signed webhooks for chat and ticket events, sent only once the transaction that recorded them commits."""
+"""Signed webhooks for chat and ticket events, owed through the outbox by the transaction that records them."""
 import hashlib
 import hmac
 import json
-import logging
 import urllib.error
 import urllib.request
+import uuid
 
 from flask import current_app, has_app_context
 
@@ -12,11 +12,9 @@ from ...models import utcnow
 from ...schemas.common import iso
 from .base import DeliveryError
 
-logger = logging.getLogger(__name__)
 HTTP_TIMEOUT_SECONDS = 10
 SIGNATURE_HEADER = "X-Lucine-Signature"
-PENDING_KEY = "lucine_webhook_payloads"
-READY_KEY = "lucine_webhook_ready"
+EVENT_ID_HEADER = "X-Lucine-Event-Id"
 EVENT_PREFIXES = ("chat_", "ticket_", "escalation_", "queue_", "operator_connected", "internal_note_added",
                   "data_deleted")
 
@@ -26,15 +24,27 @@ def sign(body, secret):
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
-def encode(event_type, data, timestamp):
-    return json.dumps({"event": event_type, "data": data, "timestamp": timestamp}, separators=(",", ":"),
-                      ensure_ascii=False, default=str)
+def new_event(event_type, data, occurred_at):
+    """What the outbox keeps of an event: a unique `id` (the same on every retry and every URL, so a receiver
+    can drop a duplicate) and when it happened; values made plain JSON, as the row stores them."""
+    return {"id": str(uuid.uuid4()), "event": event_type, "data": json.loads(json.dumps(data, default=str)),
+            "occurredAt": occurred_at}
 
 
-def post(url, body, secret):
-    """POST one payload; any non-2xx or network failure raises DeliveryError (so the job retries)."""
+def encode(event, timestamp):
+    """The raw body of one attempt: the event and `timestamp`, the moment it was signed (so a receiver can refuse
+    a replayed old body: the signature covers the timestamp)."""
+    body = {"id": event["id"], "event": event["event"], "data": event["data"], "occurredAt": event["occurredAt"],
+            "timestamp": timestamp}
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+
+def post(url, body, secret, event_id=None):
+    """POST one payload; any non-2xx or network failure raises DeliveryError (the outbox retries)."""
     raw = body.encode("utf-8")
     headers = {"Content-Type": "application/json", "User-Agent": "lucine-chatbot-webhooks/1"}
+    if event_id:
+        headers[EVENT_ID_HEADER] = event_id
     if secret:
         headers[SIGNATURE_HEADER] = sign(raw, secret)
     request = urllib.request.Request(url, data=raw, method="POST", headers=headers)
@@ -52,38 +62,18 @@ def wanted(event_type):
 
 
 def track(session, event_type, session_public_id, operator_id, data):
-    """Remember an event of `session`'s transaction; it goes out after commit, and is dropped on rollback."""
+    """Owe the event to every WEBHOOK_URLS entry: one outbox row per URL in `session`'s transaction, sent after
+    its commit and dropped by its rollback."""
     if not (has_app_context() and current_app.config.get("WEBHOOK_URLS") and wanted(event_type)):
         return
-    install()
-    payload = dict(data, sessionId=session_public_id, operatorId=operator_id)
-    session.info.setdefault(PENDING_KEY, []).append(encode(event_type, payload, iso(utcnow())))
+    from .. import outbox
+
+    event = new_event(event_type, dict(data, sessionId=session_public_id, operatorId=operator_id), iso(utcnow()))
+    for url in current_app.config["WEBHOOK_URLS"]:
+        outbox.add("webhook", url=url, event=event)
 
 
-def _after_commit(session):
-    """Committed: the payloads become deliverable once the transaction has fully ended (SQL is allowed again,
-    which an inline job may need)."""
-    session.info.setdefault(READY_KEY, []).extend(session.info.pop(PENDING_KEY, []))
-
-
-def _after_rollback(session, *_args):
-    session.info.pop(PENDING_KEY, None)
-
-
-def _after_transaction_end(session, transaction):
-    if transaction.parent is not None or not session.info.get(READY_KEY) or not has_app_context():
-        return
-    bodies = session.info.pop(READY_KEY)
-    from ...jobs import dispatch, notify
-
-    for body in bodies:
-        for url in current_app.config["WEBHOOK_URLS"]:
-            dispatch.enqueue(notify.deliver_webhook, url, body)
-
-
-def install():
-    from .. import listen_on_every_session
-
-    listen_on_every_session(("after_commit", _after_commit), ("after_rollback", _after_rollback),
-                            ("after_soft_rollback", _after_rollback),
-                            ("after_transaction_end", _after_transaction_end))
+def deliver(url, event):
+    """POST a stored event to `url`, stamped and signed now (with today's WEBHOOK_SECRET)."""
+    body = encode(event, iso(utcnow()))
+    return post(url, body, current_app.config.get("WEBHOOK_SECRET", ""), event.get("id"))

@@ -38,14 +38,14 @@ function toLogin() {
   window.location.assign(`/dashboard/login?expired=1&next=${next}`);
 }
 
-export async function api(path, { method = "GET", body, query } = {}) {
+export async function api(path, { method = "GET", body, query, keepalive = false } = {}) {
   const headers = { Accept: "application/json" };
   if (method !== "GET") headers["X-CSRF-TOKEN"] = cookie("csrf_access_token");
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
   try {
     response = await fetch(buildUrl(path, query), {
-      method, headers, credentials: "same-origin", cache: "no-store",
+      method, headers, credentials: "same-origin", cache: "no-store", keepalive,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (_err) {

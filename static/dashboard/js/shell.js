@@ -1,7 +1,8 @@
 // Every dashboard page: the online toggle, and the queue watcher that alerts on new chats
 // (sound, "(n)" in the title, sidebar badge, browser notification) and shares the queue with the page.
 import { api, poll } from "./api.js";
-import { $, shortId, lastText } from "./dom.js";
+import { $, $$, shortId, lastText } from "./dom.js";
+import "./pwa.js";
 import { liveState, toast, withBusy } from "./ui.js";
 
 const shell = $(".shell");
@@ -69,16 +70,14 @@ function alertNewChats(chats) {
   if (fresh.length) {
     playSound();
     notify(fresh);
-    const badge = $("[data-queue-badge]");
-    if (badge) { badge.classList.remove("pulse"); void badge.offsetWidth; badge.classList.add("pulse"); }
+    $$("[data-queue-badge], [data-menu-badge]").forEach((badge) => { badge.classList.remove("pulse"); void badge.offsetWidth; badge.classList.add("pulse"); });
   }
   return fresh.map((chat) => chat.sessionId);
 }
 
 function showCount(count) {
   document.title = count ? `(${count}) ${baseTitle}` : baseTitle;
-  const badge = $("[data-queue-badge]");
-  if (badge) { badge.textContent = String(count); badge.hidden = count === 0; }
+  $$("[data-queue-badge], [data-menu-badge]").forEach((badge) => { badge.textContent = String(count); badge.hidden = count === 0; });
 }
 
 async function watchQueue() {
@@ -98,7 +97,29 @@ export const me = {
 
 export let queuePoller = null;
 
+// On a phone the navigation folds behind a Menu button (dashboard.css); Escape or a link closes it.
+function setupMenu() {
+  const button = $("[data-menu-toggle]");
+  if (!button) return;
+  const setOpen = (open) => { shell.classList.toggle("nav-open", open); button.setAttribute("aria-expanded", String(open)); };
+  button.addEventListener("click", () => setOpen(!shell.classList.contains("nav-open")));
+  document.addEventListener("keydown", (event) => { if (event.key === "Escape") setOpen(false); });
+}
+
+// On a phone a table shows one card per row: each cell carries its column's heading (dashboard.css).
+function labelTableCells() {
+  $$("table.table").forEach((table) => {
+    const headings = $$("thead th", table).map((th) => th.textContent.trim());
+    $$("tbody tr", table).forEach((row) => Array.from(row.children).forEach((cell, i) => {
+      if (headings[i] && !cell.dataset.label) cell.dataset.label = headings[i];
+    }));
+  });
+}
+
 if (shell) {
+  labelTableCells();
+  new MutationObserver(labelTableCells).observe(document.querySelector("main") || document.body, { childList: true, subtree: true });
+  setupMenu();
   setupOnlineToggle();
   setupNotifications();
   queuePoller = poll(watchQueue, 3000, (err) => {
