@@ -20,18 +20,22 @@ POLL_INTERVAL = 0.5  # the widget's cadence while a reply is pending (API.md: ev
 REQUEST_TIMEOUT = 15  # one request; the scenario as a whole is bounded by `timeout`
 
 
-def worker_argv(render_yaml, python):
-    """The worker service's startCommand from render.yaml (`flask --app wsgi worker`), its program taken from the
-    app interpreter's bin directory (a virtualenv's console script), as Render runs it."""
+def render_worker(render_yaml, python):
+    """The worker service of render.yaml: its startCommand (`flask --app wsgi worker`), the program taken from the
+    app interpreter's bin directory (a virtualenv's console script) as Render runs it, and the environment values
+    it sets itself (AI_CONCURRENCY, the database pool; not those from other services, groups or secrets).
+    Returns (argv, command, env)."""
     import yaml
 
     blueprint = yaml.safe_load(Path(render_yaml).read_text())
-    command = next(service["startCommand"] for service in blueprint["services"] if service["type"] == "worker")
+    service = next(service for service in blueprint["services"] if service["type"] == "worker")
+    command = service["startCommand"]
+    env = {var["key"]: str(var["value"]) for var in service.get("envVars", []) if "key" in var and "value" in var}
     argv = shlex.split(command)
     program = Path(python).parent / argv[0]
     if program.exists():
-        return [str(program), *argv[1:]], command
-    return [python, "-m", argv[0], *argv[1:]], command  # an interpreter without the script: the same module
+        return [str(program), *argv[1:]], command, env
+    return [python, "-m", argv[0], *argv[1:]], command, env  # an interpreter without the script: the same module
 
 
 @dataclass

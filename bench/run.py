@@ -223,9 +223,9 @@ def _ai_peak(processes, monitor, env, base, db_url, stub, settings, latency, web
     """`peak_visitors` ask at once; the worker is render.yaml's command with AI_CONCURRENCY, its process tree's
     memory sampled throughout (MemoryMonitor: parent + children). Where the CPU went meanwhile: the web tree,
     PostgreSQL, the worker, this process (the visitors, the stub LLM, the memory sampling) and the whole box."""
-    argv, command = ai_peak.worker_argv(stack.ROOT / "render.yaml", processes.python)
+    argv, command, render_env = ai_peak.render_worker(stack.ROOT / "render.yaml", processes.python)
     role = f"ai-peak-{latency * 1000:.0f}ms"
-    worker = processes.start(role, argv, {**env, "AI_CONCURRENCY": str(settings.ai_concurrency)})
+    worker = processes.start(role, argv, {**env, **render_env, "AI_CONCURRENCY": str(settings.ai_concurrency)})
     try:
         stack.wait_for_workers(base, 1)
         stub.latency = 0.0
@@ -253,7 +253,7 @@ def _ai_peak(processes, monitor, env, base, db_url, stub, settings, latency, web
     row = ai_peak.outcome(visitors, counts, ai_peak.server_times(db_url, sessions), llm_seconds,
                           settings.ai_concurrency, wall)
     peak = monitor.role_peaks.get(role, {"rss": 0, "pss": 0})
-    row.update(first_token_s=latency, command=command, role=role, llm_calls=stub.calls - calls,
+    row.update(first_token_s=latency, command=command, render_env=render_env, role=role, llm_calls=stub.calls - calls,
                streamed_calls=streamed, llm_peak_in_flight=stub.peak_in_flight, idle_before_count=idle,
                worker_cpu_ms_per_reply=round(cpu["worker"] * 1000 / max(1, counts["replies"]), 1),
                cpu_s={role: round(seconds, 1) for role, seconds in cpu.items()}, box=box,

@@ -523,16 +523,37 @@ def test_exactly_once_is_counted_in_the_database_per_session_with_unknown_sessio
     assert times["providers"] == {"openai": 3} and times["reply_s"]["n"] == 3
 
 
-def test_the_ai_at_peak_worker_is_started_with_render_yamls_command(tmp_path):
-    from bench import ai_peak, stack
+def test_the_ai_at_peak_worker_is_started_with_render_yamls_command_and_values(tmp_path):
+    from bench import ai_peak
 
+    render = tmp_path / "render.yaml"
+    render.write_text("""services:
+  - type: web
+    startCommand: gunicorn -c gunicorn.conf.py wsgi:app
+    envVars: [{key: WEB_CONCURRENCY, value: "3"}]
+  - type: worker
+    startCommand: flask --app wsgi worker
+    envVars:
+      - fromGroup: lucine-shared
+      - {key: AI_CONCURRENCY, value: "16"}
+      - {key: DB_POOL_SIZE, value: 4}
+      - {key: OPENAI_API_KEY, sync: false}
+      - {key: DATABASE_URL, fromDatabase: {name: lucine-db, property: connectionString}}
+""")
     python = tmp_path / "venv" / "bin" / "python"
     python.parent.mkdir(parents=True)
-    argv, command = ai_peak.worker_argv(stack.ROOT / "render.yaml", str(python))
+    argv, command, env = ai_peak.render_worker(render, str(python))
     assert command == "flask --app wsgi worker" and argv == [str(python), "-m", "flask", "--app", "wsgi", "worker"]
+    assert env == {"AI_CONCURRENCY": "16", "DB_POOL_SIZE": "4"}
     (python.parent / "flask").write_text("")  # a virtualenv: its console script, exactly as Render runs it
-    assert ai_peak.worker_argv(stack.ROOT / "render.yaml", str(python))[0] == [
-        str(python.parent / "flask"), "--app", "wsgi", "worker"]
+    assert ai_peak.render_worker(render, str(python))[0] == [str(python.parent / "flask"), "--app", "wsgi", "worker"]
+
+
+def test_the_projects_render_yaml_starts_the_worker_the_benchmark_starts():
+    from bench import ai_peak, stack
+
+    _argv, command, env = ai_peak.render_worker(stack.ROOT / "render.yaml", "/nowhere/bin/python")
+    assert command == "flask --app wsgi worker" and "AI_CONCURRENCY" in env
 
 
 class _Chat(BaseHTTPRequestHandler):
