@@ -1,5 +1,5 @@
 """`python -m bench run [--quick] [--write docs/performance.md] [--json out.json] [--app-python PATH]
-[--only poll,new_visitor,mixed] [--skip-ai]`."""
+[--only poll,new_visitor,mixed,ai] [--skip-ai] [--peak-visitors N] [--ai-concurrency N]`."""
 import argparse
 import json
 import sys
@@ -10,12 +10,13 @@ from .run import SCENARIOS, Settings, run
 
 
 def _scenarios(text):
+    """Web scenarios by name; `ai` alone runs the AI phases without any web scenario."""
     names = tuple(name.strip() for name in text.split(",") if name.strip())
-    unknown = sorted(set(names) - set(SCENARIOS))
+    unknown = sorted(set(names) - set(SCENARIOS) - {"ai"})
     if not names or unknown:
-        raise argparse.ArgumentTypeError(f"choose from {', '.join(SCENARIOS)}"
+        raise argparse.ArgumentTypeError(f"choose from {', '.join(SCENARIOS)}, ai"
                                          + (f"; not {', '.join(unknown)}" if unknown else ""))
-    return names
+    return tuple(name for name in names if name != "ai")
 
 
 def main(argv=None):
@@ -31,20 +32,27 @@ def main(argv=None):
                      help="interpreter for the app's processes (default: a virtualenv of requirements.txt alone, "
                           "made once under .bench-venv/)")
     cmd.add_argument("--only", metavar="NAMES", type=_scenarios,
-                     help="comma-separated web scenarios to run (poll, new_visitor, mixed), e.g. while working on "
-                          "one path; the report then checks only what ran")
-    cmd.add_argument("--skip-ai", action="store_true", help="skip the AI overhead and throughput phases")
+                     help="comma-separated web scenarios to run (poll, new_visitor, mixed; `ai` alone: none, only "
+                          "the AI phases), e.g. while working on one path; the report then checks only what ran")
+    cmd.add_argument("--skip-ai", action="store_true", help="skip the AI overhead and AI-at-peak phases")
+    cmd.add_argument("--peak-visitors", type=int, help="AI at peak: visitors asking at once (default 300)")
+    cmd.add_argument("--ai-concurrency", type=int, help="AI at peak: the worker's AI_CONCURRENCY (default 16)")
+    cmd.add_argument("--peak-latencies-ms", metavar="MS,MS",
+                     type=lambda text: tuple(int(ms) / 1000 for ms in text.split(",")),
+                     help="AI at peak: the LLM's time to the first token, one row each (default 300,2000)")
     cmd.add_argument("--write", metavar="PATH", help="replace the results block of this Markdown file")
     cmd.add_argument("--json", metavar="PATH", help="also save the raw results as JSON")
     cmd.add_argument("--keep-database", action="store_true", help="keep lucine_benchrun for inspection")
     args = parser.parse_args(argv)
-    if args.write and (args.only or args.skip_ai):
+    if args.write and (args.only is not None or args.skip_ai):
         parser.error("--write replaces the published results: it needs a whole run (no --only, no --skip-ai)")
 
     settings = Settings.quick() if args.quick else Settings()
     overrides = {"seconds": args.seconds, "connections": args.connections,
                  "web_concurrency": args.web_concurrency, "app_python": args.app_python,
                  "scenarios": args.only, "ai": False if args.skip_ai else None,
+                 "peak_visitors": args.peak_visitors, "ai_concurrency": args.ai_concurrency,
+                 "peak_latencies": args.peak_latencies_ms,
                  "llm_latency": args.llm_latency_ms / 1000 if args.llm_latency_ms is not None else None}
     settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
     results = run(settings, keep_database=args.keep_database, log=lambda text: print(f"· {text}", flush=True))

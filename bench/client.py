@@ -39,13 +39,18 @@ class Client:
         return data
 
     def wait_for_bot(self, session_id, after, interval=0.01, timeout=30):
-        """Poll every `interval` s until a BOT message after `after` is visible; returns (message, seen_at)."""
+        """Poll every `interval` s until a BOT message after `after` is visible; returns (message, seen_at,
+        draft_seen_at): the last is when a poll first carried a draft of that reply (API.md `draft`), or None."""
         deadline = time.monotonic() + timeout
+        draft_seen = None
         while time.monotonic() < deadline:
             data = self.poll(session_id, after)
             bots = [m for m in data["messages"] if m["sender"] == "BOT"]
             if bots:
-                return bots[0], time.monotonic()
+                return bots[0], time.monotonic(), draft_seen
+            draft = data.get("draft")
+            if draft_seen is None and isinstance(draft, dict) and draft.get("replyTo") == after and draft.get("text"):
+                draft_seen = time.monotonic()
             time.sleep(interval)
         raise TimeoutError(f"no reply for {session_id} within {timeout} s")
 

@@ -6,19 +6,12 @@ from dataclasses import dataclass
 
 import psutil
 
-from . import appenv, paced, scenarios, stack, wrk
+from . import ai_peak, appenv, paced, scenarios, slo, stack, wrk
 from .llm_stub import LlmStub
 
 
 WARM_UP_SECONDS = 2  # each app scenario first runs this long, unmeasured
-# Open-loop arrival rates, as fractions of the ceiling's req/s: each scenario at the rate its throughput target
-# asks for (issue 10: poll ≥ 35 %, a new visitor's message ≥ 10 %); the mix has no target of its own and runs at
-# the lowest rate the targets ask of any request.
-PACED_RATES = {"poll": 0.35, "new_visitor": 0.10, "mixed": 0.10}
-SCENARIOS = tuple(PACED_RATES)
-# The bare ceiling view under the same open-loop generator, at the highest rate above: what the box and the
-# generator alone add to a latency at that arrival rate (no app), the floor to read the other rows against.
-REFERENCE_RATE = max(PACED_RATES.values())
+SCENARIOS = ("poll", "new_visitor", "mixed")
 
 
 @dataclass(frozen=True)
@@ -29,15 +22,18 @@ class Settings:
     llm_latency: float = 0.3     # the stub LLM's answer time, s
     sessions: int = 200          # open widgets the poll and mix scenarios cycle through
     overhead_samples: int = 40
-    jobs_per_worker: int = 16    # AI throughput burst size per worker process
-    worker_counts: tuple = (1, 2, 4)
+    llm_stream_seconds: float = 0.05  # a streamed answer: the first chunk after llm_latency, the rest over this
+    peak_visitors: int = 300     # AI at peak: visitors who ask at the same moment
+    peak_latencies: tuple = (0.3, 2.0)  # AI at peak: the stub LLM's time to the first token, one row each
+    ai_concurrency: int = 16     # AI_CONCURRENCY of the AI-at-peak worker (the app's default)
+    peak_timeout: int = 90       # AI at peak: the longest the visitors wait, s
     scenarios: tuple = SCENARIOS  # which web scenarios run (`--only`); all of them for a report
-    ai: bool = True              # the AI overhead and throughput phases (`--skip-ai`)
+    ai: bool = True              # the AI overhead and AI-at-peak phases (`--skip-ai`)
     app_python: str = ""         # the app's interpreter; "" = a virtualenv of requirements.txt only (appenv.py)
 
     @classmethod
     def quick(cls):
-        return cls(seconds=5, sessions=100, overhead_samples=20, jobs_per_worker=10)
+        return cls(seconds=5, sessions=100, overhead_samples=20, peak_latencies=(0.3,))
 
 
 def cpu_probe_ms(steps=2_000_000, tries=3):
@@ -67,7 +63,7 @@ def run(settings, keep_database=False, log=print):
                "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     python = settings.app_python or appenv.production_python(log=log)
     results["app_python"] = {"path": python, "requirements_only": not settings.app_python}
-    with LlmStub(settings.llm_latency) as stub:
+    with LlmStub(settings.llm_latency, stream_seconds=settings.llm_stream_seconds) as stub:
         db_url = stack.recreate_database()
         stack.flush_redis()
         env = stack.app_environment(db_url, stub.base_url, workdir, settings.web_concurrency)
@@ -78,7 +74,7 @@ def run(settings, keep_database=False, log=print):
         monitor = stack.MemoryMonitor(processes).start()
         try:
             ceiling = _start_ceiling(processes, env)
-            _app(processes, env, db_url, stub, settings, results, ceiling, log)
+            _app(processes, monitor, env, db_url, stub, settings, results, ceiling, log)
         finally:
             monitor.stop()
             processes.stop_all()
@@ -136,7 +132,7 @@ def _bracketed(ceiling, settings, load):
     return row
 
 
-def _app(processes, env, db_url, stub, settings, results, ceiling, log):
+def _app(processes, monitor, env, db_url, stub, settings, results, ceiling, log):
     port = stack.free_port()
     base = f"http://127.0.0.1:{port}"
     web = processes.gunicorn("web", "wsgi:app", port, env)
@@ -145,16 +141,9 @@ def _app(processes, env, db_url, stub, settings, results, ceiling, log):
     workers = [processes.worker("rq-worker-1", env)]
     stack.wait_for_workers(base, 1)
 
-    log(f"creating {settings.sessions} conversations")
-    stub.latency = 0.0  # setup only: the replies exist before the measured phases start
-    sessions = scenarios.create_sessions(base, settings.sessions)
-    scenarios.wait_for_replies(db_url, [sid for sid, _ in sessions], timeout=600)
-    cursors = scenarios.last_message_ids(base, [sid for sid, _ in sessions])
-    stub.latency = settings.llm_latency
+    cursors = _open_widgets(base, db_url, stub, settings, log) if settings.scenarios else {}
 
-    load, at_rate = {}, {}
-    sources = {"poll": lambda: scenarios.poll_source(cursors), "new_visitor": scenarios.new_visitor_source,
-               "mixed": lambda: scenarios.mixed_source(cursors)}
+    load, capacity = {}, {}
     runs = {"poll": lambda seconds: scenarios.run_poll(base, cursors, settings.connections, seconds),
             "new_visitor": lambda seconds: scenarios.run_new_visitor(base, settings.connections, seconds),
             "mixed": lambda seconds: scenarios.run_mixed(base, cursors, settings.connections, seconds)}
@@ -169,44 +158,108 @@ def _app(processes, env, db_url, stub, settings, results, ceiling, log):
                                 lambda: _measured(meter, lambda: scenario(settings.seconds), access_log))
         if name != "poll":
             _settle(env)
-        rate = PACED_RATES[name] * load[name]["ceiling_rps"]
-        log(f"{name}: open loop, {rate:.0f} arrivals/s")
-        at_rate[name] = _measured(meter, lambda: paced.run(load[name]["name"], base + "/api/chat", sources[name](),
-                                                           rate, settings.connections, settings.seconds),
-                                  access_log)
-        at_rate[name]["fraction_of_ceiling"] = PACED_RATES[name]
-        if name != "poll":
-            _settle(env)
+    if "mixed" in load:
+        capacity["mixed"] = _mix_capacity(meter, base, access_log, scenarios.mixed_source(cursors),
+                                          load["mixed"]["rps"], settings, env, log)
     runs = sorted(ceiling["runs"], key=lambda row: row["rps"])
-    results["ceiling"], results["ceiling_runs"] = runs[len(runs) // 2], ceiling["runs"]
-    if at_rate:
-        at_rate["ceiling"] = _reference_at_rate(ceiling, REFERENCE_RATE * results["ceiling"]["rps"], settings, log)
-    results["load"], results["at_rate"] = load, at_rate
+    if runs:  # none when only the AI phases ran
+        results["ceiling"], results["ceiling_runs"] = runs[len(runs) // 2], ceiling["runs"]
+    if capacity:
+        capacity["ceiling"] = _ceiling_capacity(ceiling, results["ceiling"]["rps"], settings, log)
+    results["load"], results["capacity"] = load, capacity
     if settings.ai:
-        _ai_phases(processes, env, base, db_url, settings, results, workers, log)
+        _ai_phases(processes, monitor, env, base, db_url, stub, settings, results, workers, meter, log)
 
 
-def _reference_at_rate(ceiling, rate, settings, log):
-    log(f"ceiling: open loop, {rate:.0f} arrivals/s (reference)")
+def _open_widgets(base, db_url, stub, settings, log):
+    """The conversations the poll and mix scenarios cycle through, each answered: {sessionId: newest id}."""
+    log(f"creating {settings.sessions} conversations")
+    stub.latency = 0.0  # setup only: the replies exist before the measured phases start
+    sessions = scenarios.create_sessions(base, settings.sessions)
+    scenarios.wait_for_replies(db_url, [sid for sid, _ in sessions], timeout=600)
+    stub.latency = settings.llm_latency
+    return scenarios.last_message_ids(base, [sid for sid, _ in sessions])
+
+
+def _mix_capacity(meter, base, access_log, source, closed_loop_rps, settings, env, log):
+    """Capacity at SLO of the widget mix: one source for every step, so each session's cursor keeps moving."""
+    def measure(rate):
+        row = _measured(meter, lambda: paced.run("widget mix", base + "/api/chat", source, rate,
+                                                 settings.connections, settings.seconds), access_log)
+        _settle(env)  # each step starts from an empty AI queue
+        return row
+
+    log(f"widget mix: capacity at p99 ≤ {slo.P99_LIMIT_MS} ms (open loop, bisection)")
+    return slo.search(measure, closed_loop_rps, log=log).as_dict()
+
+
+def _ceiling_capacity(ceiling, closed_loop_rps, settings, log):
+    """The same search on the bare view: what the box and the generator allow without the app."""
     source = scenarios.RoundRobin([("GET", "/ceiling", None)])
-    row = _measured(ceiling["meter"], lambda: paced.run("ceiling (reference, the bare view)", ceiling["url"], source,
-                                                        rate, settings.connections, settings.seconds),
-                    ceiling["log"])
-    row["fraction_of_ceiling"] = REFERENCE_RATE
-    return row
+
+    def measure(rate):
+        return _measured(ceiling["meter"], lambda: paced.run("ceiling (the bare view)", ceiling["url"], source, rate,
+                                                             settings.connections, settings.seconds),
+                         ceiling["log"])
+
+    log(f"ceiling: capacity at p99 ≤ {slo.P99_LIMIT_MS} ms (open loop, bisection)")
+    return slo.search(measure, closed_loop_rps, log=log).as_dict()
 
 
-def _ai_phases(processes, env, base, db_url, settings, results, workers, log):
+def _ai_phases(processes, monitor, env, base, db_url, stub, settings, results, workers, web_meter, log):
+    streamed = stub.streamed
+    scenarios.ai_overhead(base, db_url, 0, 1)  # a first reply, unmeasured: does the app ask for a stream?
+    llm_seconds = settings.llm_latency + (settings.llm_stream_seconds if stub.streamed > streamed else 0)
     log("AI reply overhead (1 worker, one visitor at a time)")
-    results["ai_overhead"] = scenarios.ai_overhead(base, db_url, settings.llm_latency, settings.overhead_samples)
-    results["ai_throughput"] = []
-    for count in settings.worker_counts:
-        while len(workers) < count:
-            workers.append(processes.worker(f"rq-worker-{len(workers) + 1}", env))
-        stack.wait_for_workers(base, count)
-        log(f"AI throughput with {count} worker process(es)")
-        outcome = scenarios.ai_throughput(base, db_url, settings.jobs_per_worker * count)
-        results["ai_throughput"].append({"workers": count, **outcome})
+    results["ai_overhead"] = scenarios.ai_overhead(base, db_url, llm_seconds, settings.overhead_samples)
+    for worker in workers:  # each AI-at-peak row has a fresh worker of its own, started as render.yaml starts it
+        processes.stop(worker)
+    results["ai_peak"] = [_ai_peak(processes, monitor, env, base, db_url, stub, settings, latency, web_meter, log)
+                          for latency in settings.peak_latencies]
+    stub.latency = settings.llm_latency
+
+
+def _ai_peak(processes, monitor, env, base, db_url, stub, settings, latency, web_meter, log):
+    """`peak_visitors` ask at once; the worker is render.yaml's command with AI_CONCURRENCY, its process tree's
+    memory sampled throughout (MemoryMonitor: parent + children). Where the CPU went meanwhile: the web tree,
+    PostgreSQL, the worker, this process (the visitors, the stub LLM, the memory sampling) and the whole box."""
+    argv, command, render_env = ai_peak.render_worker(stack.ROOT / "render.yaml", processes.python)
+    role = f"ai-peak-{latency * 1000:.0f}ms"
+    worker = processes.start(role, argv, {**env, **render_env, "AI_CONCURRENCY": str(settings.ai_concurrency)})
+    try:
+        stack.wait_for_workers(base, 1)
+        stub.latency = 0.0
+        scenarios.ai_overhead(base, db_url, 0, 1)  # its first job, unmeasured (imports, pool, KB index)
+        stub.latency, stub.peak_in_flight = latency, 0
+        calls, streamed, meter = stub.calls, stub.streamed, stack.CpuMeter(worker.pid)
+        cpu_before, web_before, box_before = meter.snapshot(), web_meter.snapshot(), stack.box_times()
+        started, harness_before = time.monotonic(), time.process_time()
+        log(f"AI at peak: {settings.peak_visitors} visitors at once, LLM {latency * 1000:.0f} ms to the first token")
+        visitors = ai_peak.visit_all(base, settings.peak_visitors, settings.peak_timeout)
+        wall = time.monotonic() - started
+        cpu = {"worker": stack.CpuMeter.spent(cpu_before, meter.snapshot()),
+               "harness": time.process_time() - harness_before}
+        web_after = web_meter.snapshot()
+        cpu.update(web=stack.CpuMeter.spent(web_before, web_after, "app"),
+                   postgresql=stack.CpuMeter.spent(web_before, web_after, "db"))
+        box = stack.box_share(box_before, stack.box_times())
+        idle = ai_peak.wait_until_idle(env["REDIS_URL"], stub)
+    finally:
+        processes.stop(worker)
+    sessions = [v.session_id for v in visitors if v.session_id]
+    counts = ai_peak.tally(ai_peak.count_replies(db_url, sessions))
+    streamed = stub.streamed - streamed
+    llm_seconds = latency + (settings.llm_stream_seconds if streamed else 0)
+    row = ai_peak.outcome(visitors, counts, ai_peak.server_times(db_url, sessions), llm_seconds,
+                          settings.ai_concurrency, wall)
+    peak = monitor.role_peaks.get(role, {"rss": 0, "pss": 0})
+    row.update(first_token_s=latency, command=command, render_env=render_env, role=role, llm_calls=stub.calls - calls,
+               streamed_calls=streamed, llm_peak_in_flight=stub.peak_in_flight, idle_before_count=idle,
+               worker_cpu_ms_per_reply=round(cpu["worker"] * 1000 / max(1, counts["replies"]), 1),
+               cpu_s={role: round(seconds, 1) for role, seconds in cpu.items()}, box=box,
+               worker_rss_mb=round(peak["rss"] / 2**20, 1), worker_pss_mb=round(peak["pss"] / 2**20, 1))
+    scenarios.clear_ai_queue(env["REDIS_URL"])
+    return row
 
 
 def _settle(env):

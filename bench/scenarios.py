@@ -164,20 +164,24 @@ def clear_ai_queue(redis_url):
 
 def ai_overhead(base_url, db_url, llm_latency, samples, interval=0.01):
     """Sequential visitors (never more than the workers can take): POST, then poll every `interval` s until the
-    reply shows. Overhead = time to visible reply − the stub LLM's latency. Also the server-side part, from the
-    database timestamps (BOT created − USER created − latency), which has no polling granularity."""
+    reply shows. Overhead = time to visible reply − the stub LLM's time per answer (`llm_latency`). Also the
+    server-side part, from the database timestamps (BOT created − USER created − latency), which has no polling
+    granularity, and the time to the first words shown (a draft of the reply, or the reply itself)."""
     client = Client(base_url)
-    visible, server_ids = [], []
+    visible, first_words, drafts, server_ids = [], [], 0, []
     for i in range(samples):
         started = time.monotonic()
         data = client.post_message(QUESTIONS[i % len(QUESTIONS)])
         user_id = user_message_id(data)
-        bot, seen = client.wait_for_bot(data["sessionId"], user_id, interval=interval)
+        bot, seen, draft_seen = client.wait_for_bot(data["sessionId"], user_id, interval=interval)
         visible.append((seen - started - llm_latency) * 1000)
+        first_words.append(((draft_seen or seen) - started) * 1000)
+        drafts += draft_seen is not None
         server_ids.append((user_id, bot["id"]))
     server = _server_side_ms(db_url, server_ids, llm_latency)
     return {"samples": samples, "llm_latency_ms": llm_latency * 1000, "poll_interval_ms": interval * 1000,
-            "visible": _summary(visible), "server": _summary(server)}
+            "visible": _summary(visible), "server": _summary(server), "first_words": _summary(first_words),
+            "drafts_seen": drafts}
 
 
 def _server_side_ms(db_url, pairs, llm_latency):
@@ -192,18 +196,3 @@ def _server_side_ms(db_url, pairs, llm_latency):
 def _summary(values):
     return {"p50": round(percentile(values, 50), 1), "p95": round(percentile(values, 95), 1),
             "max": round(max(values), 1), "mean": round(statistics.fmean(values), 1)}
-
-
-def ai_throughput(base_url, db_url, jobs, timeout=180):
-    """`jobs` visitors write at once; replies/s = jobs ÷ (last BOT message − first USER message)."""
-    import psycopg
-
-    sessions = create_sessions(base_url, jobs, threads=16)
-    wait_for_replies(db_url, [sid for sid, _ in sessions], timeout=timeout)
-    with psycopg.connect(db_url) as conn:
-        first_user, last_bot = conn.execute(
-            "SELECT min(m.created_at) FILTER (WHERE m.sender = 'USER'), max(m.created_at) FILTER "
-            "(WHERE m.sender = 'BOT') FROM chat_message m JOIN chat_session s ON s.id = m.session_id "
-            "WHERE s.public_id = ANY(%s)", ([sid for sid, _ in sessions],)).fetchone()
-    elapsed = (last_bot - first_user).total_seconds()
-    return {"jobs": jobs, "seconds": round(elapsed, 2), "replies_per_s": round(jobs / elapsed, 2)}
