@@ -119,7 +119,7 @@ LANGUAGE_HINTS = {
     "de": frozenset("""
         der die das ist sind ich wir sie ihr und nicht wie was wo wann gibt es kann man ein eine mit fur
         haben habt hallo danke bitte karte karten parken geoffnet geschlossen morgen heute samstag sonntag
-        auch noch mein meine bei zum zur
+        auch noch mein meine bei zum zur den dem wird werden kein keine nein unter einen einem durch
     """.split()),
 }
 
@@ -209,13 +209,14 @@ SEASON_CUES = [
     r"\bsaison\b", r"\bwochen\b", r"\bzeitraum\b", r"\b(ab|bis) wann\b", r"\bvon welchem tag\b",
     r"\bbis zu welchem (tag|datum)\b", r"\b(erste|letzte)\w* (tag|abend)\b",
 ]
-# Starting and ending verbs make a season question only with a date word or the event as their subject.
-SEASON_VERBS = [r"\binizi\w*", r"\bcominci\w*", r"\bfinisc\w*", r"\btermin\w*", r"\bdura\b",
+# Dates, starting and ending verbs make a season question only with a "when", the year or the event as subject.
+SEASON_VERBS = [r"\bdates?\b", r"\btermine\b", r"\bdaten\b", r"\binizi\w*", r"\bcominci\w*", r"\bfinisc\w*", r"\btermin\w*", r"\bdura\b",
                 r"\bstart\w*", r"\bbegin\w*", r"\bend(s|ing)?\b", r"\bfinish\w*",
                 r"\bbeginn\w*", r"\bfangt\b", r"\banfang\w*", r"\bendet\b", r"\blauft\b"]
 SEASON_SUBJECT = (r"\b(quando|anno|lucine|evento|manifestazione|mostra|when|year|event|lights|wann|jahr|"
                   r"veranstaltung|ausstellung|lichter)\b")
-SEASON_CLOSED = [r"\bgiorni\b.*\bchius", r"\bchius\w*\b.*\bgiorni\b", r"\bdays?\b.*\b(closed|shut)\b",
+SEASON_CLOSED = [r"\btutti i giorni\b", r"\bogni giorno\b", r"\bevery (day|night|evening)\b", r"\bjeden (tag|abend)\b",
+                 r"\btaglich\b", r"\bgiorni\b.*\bchius", r"\bchius\w*\b.*\bgiorni\b", r"\bdays?\b.*\b(closed|shut)\b",
                  r"\b(closed|shut)\b.*\bdays\b", r"\bruhetag", r"\btag\w*\b.*\b(zu|geschlossen)\b"]
 DAY_TIME = (r"\b(che ora|orari?o?|ore|what time|how late|hours?|o'?clock|uhr|uhrzeit|um wie viel|abends|la sera|"
             r"in the evening|ingresso|entry|einlass|navetta|shuttle|\d{1,2}[:.]\d{2})\b")

@@ -33,6 +33,27 @@ class Doc:
     keywords: tuple = ()
 
 
+@dataclass(frozen=True)
+class Phrase:
+    """A keyword of several words: found when said verbatim ("quanto tempo", whose stop word the stems lose) or
+    when all its stems are in the question (in another inflection)."""
+
+    stems: tuple
+    said: str  # the folded words, space-padded
+
+    def found(self, asked, said):
+        return self.said in said or (len(self.stems) > 1 and all(t in asked for t in self.stems))
+
+    def weight(self, asked, said):
+        if self.said in said:
+            return len(self.said.split())
+        return len(self.stems) if len(self.stems) > 1 and all(t in asked for t in self.stems) else 0
+
+
+def _said(phrase):
+    return " " + " ".join(text.words(phrase)) + " "
+
+
 @dataclass
 class Match:
     doc: Doc
@@ -67,8 +88,8 @@ class LanguageIndex:
             self.questions.append(frozenset(text.terms(doc.question, self.language)))
             one_word = [k for k in doc.keywords if len(k.split()) == 1]
             self.names.append(self.questions[-1] | {t for k in one_word for t in text.terms(k, self.language)})
-            self.phrases.append([p for p in (tuple(text.terms(k, self.language)) for k in doc.keywords)
-                                 if len(p) > 1])
+            self.phrases.append([Phrase(tuple(text.terms(k, self.language)), _said(k)) for k in doc.keywords
+                                 if len(text.words(k)) > 1])
             df.update(weights.keys())
         n = max(len(self.docs), 1)
         self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
@@ -119,7 +140,8 @@ class LanguageIndex:
         query = Counter(terms)
         known = sum(self.idf.get(t, 0) for t in query)
         total = known + sum(self._unknown_weight() for t in query if t not in self.idf)
-        matches = [self._score(i, query, total) for i in range(len(self.docs))]
+        said = _said(question)
+        matches = [self._score(i, query, total, said=said) for i in range(len(self.docs))]
         matches = [m for m in matches if m.score > 0]
         return sorted(matches, key=lambda m: m.score, reverse=True)[:limit]
 
@@ -135,7 +157,7 @@ class LanguageIndex:
         parts, query = [ranked[0]], Counter(self.query_terms(question))
         left = self._unanswered(query, parts[0])
         while left and len(parts) < MAX_PARTS:
-            part = self._next_part(ranked, parts, left, query)
+            part = self._next_part(ranked, parts, left, query, _said(question))
             if part is None:
                 break
             parts.append(part)
@@ -149,19 +171,20 @@ class LanguageIndex:
             return ranked[:2]
         return ranked[:1]
 
-    def _next_part(self, ranked, parts, left, query):
+    def _next_part(self, ranked, parts, left, query, said):
         total = sum(self.idf.get(t, self._unknown_weight()) for t in left)
         taken = {m.doc.id for m in parts}
-        scored = [self._score(self.docs.index(m.doc), left, total, query) for m in ranked if m.doc.id not in taken]
-        named = [m for m in scored if m.score >= PART_THRESHOLD and self._names(m.doc, left, query)]
+        scored = [self._score(self.docs.index(m.doc), left, total, query, said) for m in ranked
+                  if m.doc.id not in taken]
+        named = [m for m in scored if m.score >= PART_THRESHOLD and self._names(m.doc, left, query, said)]
         return max(named, key=lambda m: m.score, default=None)
 
-    def _names(self, doc, left, query):
+    def _names(self, doc, left, query, said):
         """Whether the question names this entry with what is left of it: a word of the entry's own question, a
         one-word keyword, or one of its keyword phrases said whole."""
         i = self.docs.index(doc)
         return (any(t in self.names[i] for t in left)
-                or any(all(t in query for t in p) and any(t in left for t in p) for p in self.phrases[i]))
+                or any(p.found(query, said) and any(t in left for t in p.stems) for p in self.phrases[i]))
 
     def _unanswered(self, query, match):
         weights = self.tf[self.docs.index(match.doc)]
@@ -170,9 +193,10 @@ class LanguageIndex:
     def _unknown_weight(self):
         return math.log(1 + (len(self.docs) + 0.5) / 0.5)
 
-    def _score(self, i, query, total, asked=None):
-        """BM25 of entry `i` for `query`, plus a bonus for each keyword phrase found whole in the question
-        (`asked`, the whole question when `query` is only what is left of it) that holds a term of `query`."""
+    def _score(self, i, query, total, asked=None, said=""):
+        """BM25 of entry `i` for `query`, plus a bonus for each keyword phrase found in the question (said verbatim
+        in `said`, or all its stems in `asked`, the whole question when `query` is only what is left of it) that
+        holds a term of `query`."""
         weights, length = self.tf[i], sum(self.tf[i].values())
         score, matched, words = 0.0, 0.0, False
         for term, count in query.items():
@@ -189,8 +213,7 @@ class LanguageIndex:
         own = self.questions[i]
         if own and own <= set(asked):  # the visitor asked the entry's own question (in other words around it)
             score += QUESTION_BONUS
-        score += sum(PHRASE_BONUS * len(p) for p in self.phrases[i]
-                     if all(t in asked for t in p) and any(t in query for t in p))
+        score += sum(PHRASE_BONUS * p.weight(asked, said) for p in self.phrases[i] if any(t in query for t in p.stems))
         return Match(self.docs[i], score, matched / total if total else 0.0)
 
 
