@@ -67,6 +67,7 @@ SYNONYMS = {
         "chiamare": "telefono", "numero": "telefono", "disabile": "disabili", "invalido": "disabili",
         "carrozzina": "passeggino", "ore": "orario", "tardi": "ultimo ingresso", "neve": "pioggia",
         "temporale": "pioggia", "maltempo": "pioggia", "gruppo": "gruppo", "classe": "scuola",
+        "botteghino": "cassa", "paese": "localita", "comune": "localita", "citta": "localita",
     },
     "en": {
         "kids": "children", "kid": "child", "pupils": "school", "pupil": "school",
@@ -87,6 +88,7 @@ SYNONYMS = {
         "milan": "directions", "evening": "hours", "train": "train", "weather": "rain", "snow": "rain", "snowing": "rain",
         "wait": "queue", "waiting": "queue", "class": "school", "infant": "baby", "toddler": "baby",
         "close": "closing", "closes": "closing", "late": "latest", "stroller": "stroller",
+        "buses": "bus", "coaches": "coach", "town": "location", "village": "location",
     },
     "de": {
         "karte": "ticket", "karten": "tickets", "eintrittskarte": "ticket",
