@@ -44,8 +44,8 @@ def ask(case, now, provider):
 
 
 def grade(case, result):
-    if result is None:
-        return Outcome(case, "", True, True, bool(case.get("human")) and not case.get("facts"), [])
+    if result is None:  # the visitor asked for a person: right exactly when a person is what the case expects
+        return Outcome(case, "", True, True, bool(case.get("human")), [])
     folded = text.fold(result.text)
     missing = [fact for fact in case.get("facts", [])
                if not any(text.fold(alt) in folded for alt in fact.split("|"))]
