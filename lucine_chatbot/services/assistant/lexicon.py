@@ -88,7 +88,8 @@ SYNONYMS = {
         "milan": "directions", "evening": "hours", "train": "train", "weather": "rain", "snow": "rain", "snowing": "rain",
         "wait": "queue", "waiting": "queue", "class": "school", "infant": "baby", "toddler": "baby",
         "close": "closing", "closes": "closing", "late": "latest", "stroller": "stroller",
-        "buses": "bus", "coaches": "coach", "town": "location", "village": "location",
+        "buses": "bus", "coaches": "coach", "town": "location", "village": "location", "toddlers": "baby",
+        "infants": "baby", "babies": "baby",
     },
     "de": {
         "karte": "ticket", "karten": "tickets", "eintrittskarte": "ticket",
@@ -103,7 +104,7 @@ SYNONYMS = {
         "bezahlen": "zahlen", "kostet": "kosten", "haustier": "haustiere", "katze": "tiere", "hunger": "essen",
         "trinken": "essen", "geld": "erstattung", "tauschen": "umbuchen", "anrufen": "telefon",
         "mailand": "anfahrt", "hinkommen": "anfahrt", "schnee": "regen", "wetter": "regen", "warten": "anstehen",
-        "klasse": "schulklasse", "baby": "baby", "spat": "spatester einlass", "spater": "spatester einlass",
+        "klasse": "schulklasse", "baby": "baby", "park": "lichterpark",  # the venue; the verb is `parken` "spat": "spatester einlass", "spater": "spatester einlass",
     },
 }
 
