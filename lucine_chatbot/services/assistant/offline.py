@@ -15,27 +15,23 @@ def answer(question):
     matches = knowledge.answer_matches(question.text, question.language)
     best = matches[0] if matches else None
     topic = uncovered_human_topic(question.text, best)
-    if topic or best is None or not best.confident:
-        return _no_answer(question, best, f"human_topic:{topic}" if topic else "below_threshold")
+    if topic:
+        return _offer_human(question, best, f"human_topic:{topic}")
     handoff = gate.handoff_topic(question.text)
     if handoff:
         return _handoff(question, matches, handoff)
     calendar_reply = (calendar_answers.answer(question.text, question.language, question.now)
                       or calendar_answers.season_answer(question.text, question.language, question.now))
-    if calendar_reply:
+    if calendar_reply:  # before the KB's threshold: "siete aperti il 28?" uses no KB word
         body, slug = calendar_reply
         return Reply(body, NAME, MODEL, sources=knowledge.sources_for_slugs([slug], question.language))
+    if best is None or not best.confident:
+        return _offer_human(question, best, "below_threshold")
     return Reply(compose([m.doc.answer for m in matches]), NAME, MODEL, sources=sources(matches),
                  score=round(best.score, 3))
 
 
-def _no_answer(question, best, reason):
-    calendar_reply = None if reason != "below_threshold" else (
-        calendar_answers.answer(question.text, question.language, question.now)
-        or calendar_answers.season_answer(question.text, question.language, question.now))
-    if calendar_reply:  # a date question in words the KB does not use ("siete aperti il 28?")
-        body, slug = calendar_reply
-        return Reply(body, NAME, MODEL, sources=knowledge.sources_for_slugs([slug], question.language))
+def _offer_human(question, best, reason):
     return Reply(automated_texts.render("no_answer", question.language), NAME, MODEL, confident=False,
                  escalation_reason=reason, score=round(best.score, 3) if best else 0.0)
 
@@ -45,8 +41,7 @@ def _handoff(question, matches, topic):
     candidates = matches + knowledge.ranked(question.text, question.language)
     on_topic = [m for m in candidates if m.confident and gate.handoff_topic(_about(m.doc)) == topic]
     if not on_topic:
-        return Reply(automated_texts.render("no_answer", question.language), NAME, MODEL, confident=False,
-                     escalation_reason=f"human_topic:{topic}")
+        return _offer_human(question, None, f"human_topic:{topic}")
     return Reply(on_topic[0].doc.answer, NAME, MODEL, sources=sources(on_topic[:1]), confident=False,
                  escalation_reason=f"human_topic:{topic}", score=round(on_topic[0].score, 3))
 
