@@ -106,6 +106,23 @@ def sweep_command():
     click.echo(f"Sweep: {sweep()}")
 
 
+@click.command("eval-assistant")
+@click.option("--provider", type=click.Choice(["offline", "openai"]), default="offline", show_default=True)
+@click.option("--cases", "cases_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="The evaluation set (default: tests/data/assistant_eval.json).")
+@click.option("--split", type=click.Choice(["tune", "held"]), default=None, help="Only the cases of one split.")
+@with_appcontext
+def eval_assistant_command(provider, cases_path, split):
+    """Ask the assistant the evaluation set; print accuracy per kind and language, the misses, the language share."""
+    from .services.assistant import evaluation
+
+    if provider == "openai" and not current_app.config.get("OPENAI_API_KEY"):
+        raise click.ClickException("OPENAI_API_KEY is not set: the openai provider cannot be evaluated.")
+    cases, now = evaluation.load(cases_path)
+    cases = [case for case in cases if split is None or case.get("split") == split]
+    click.echo(evaluation.report(evaluation.run(cases, now, provider), provider))
+
+
 def prepare_embedded(app):
     """The newcomer's first `flask run`: database migrated, content seeded, demo logins printed, sweep thread."""
     from .jobs import dispatch
@@ -162,5 +179,6 @@ def ensure_demo_operator(password):
 
 
 def init_app(app):
-    for command in (seed_command, create_operator_command, worker_command, sweep_command, migrations_group):
+    for command in (seed_command, create_operator_command, worker_command, sweep_command, eval_assistant_command,
+                    migrations_group):
         app.cli.add_command(command)

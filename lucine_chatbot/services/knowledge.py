@@ -85,6 +85,22 @@ def best_match(question, language):
     return ranked[0] if ranked else None
 
 
+def answer_matches(question, language):
+    """The entries a question names, best first (several for "A or B?", "A and B?"); [] when nothing matches."""
+    index = _index(language)
+    return index.compose(question) if index else []
+
+
+def ranked(question, language, limit=5):
+    index = _index(language)
+    return index.rank(question, limit=limit) if index else []
+
+
+def _index(language):
+    by_language = indexes()
+    return by_language.get(language) or by_language.get("it")
+
+
 def sources_for_slugs(slugs, language):
     items = db.session.query(KnowledgeItem).filter(KnowledgeItem.slug.in_(slugs),
                                                    KnowledgeItem.language == language).all()

@@ -43,6 +43,7 @@ def _ask(question, offline_only=False, llm_options=None):
         return result
     topic = gate.human_topic(question.text) and offline.uncovered_human_topic(  # ranking the KB only when needed
         question.text, knowledge.best_match(question.text, question.language))
+    topic = topic or gate.handoff_topic(question.text)  # a group's visit: a person settles it, whatever the model says
     if topic and result.confident:
         result.confident, result.escalation_reason = False, f"human_topic:{topic}"
     return result

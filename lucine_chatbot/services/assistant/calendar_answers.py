@@ -4,7 +4,7 @@ import re
 
 from ...models import DayStatus
 from .. import calendar
-from . import text
+from . import lexicon, text
 
 RELATIVE = {
     "dopodomani": 2, "ubermorgen": 2, "uebermorgen": 2, "day after tomorrow": 2,
@@ -43,6 +43,18 @@ LABELS = {
            "SOLD_OUT": "{when} sind die Tickets ausverkauft.", "CANCELLED": "{when} ist der Abend abgesagt.",
            "note": " Hinweis: {note}", "on": "am {date}", "today": "heute ({date})", "tomorrow": "morgen ({date})"},
 }
+SEASON_LABELS = {
+    "it": "Le Lucine di Natale sono aperte dal {start} al {end}{closed}, ogni sera dalle {open} alle {close} "
+          "(ultimo ingresso {last}).",
+    "en": "Lucine di Natale runs from {start} to {end}{closed}, every evening from {open} to {close} "
+          "(last entry {last}).",
+    "de": "Die Lucine di Natale sind vom {start} bis {end} geöffnet{closed}, jeden Abend von {open} bis {close} Uhr "
+          "(letzter Einlass {last} Uhr).",
+}
+CLOSED_LABELS = {"it": (", tranne il ", " e il "), "en": (", except ", " and "), "de": (", außer am ", " und am ")}
+_SEASON_CUES = [re.compile(p) for p in lexicon.SEASON_CUES]
+_SEASON_VERBS = [re.compile(p) for p in lexicon.SEASON_VERBS]
+_SEASON_CLOSED = [re.compile(p) for p in lexicon.SEASON_CLOSED]
 MONTH_NAMES = {
     "it": dict(enumerate("gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre "
                          "dicembre".split(), 1)),
@@ -135,3 +147,32 @@ def when(date, today, language):
     labels = LABELS.get(language, LABELS["it"])
     key = {0: "today", 1: "tomorrow"}.get((date - today).days, "on")
     return labels[key].format(date=date_name(date, language))
+
+
+def season_intent(question):
+    """`closed`, `season` or None: whether a question without a date asks about the season rather than a day."""
+    folded = text.fold(question).replace("’", "'")
+    if re.search(lexicon.DAY_TIME, folded):
+        return None
+    if any(p.search(folded) for p in _SEASON_CLOSED):
+        return "closed"
+    if any(p.search(folded) for p in _SEASON_CUES):
+        return "season"
+    verb = any(p.search(folded) for p in _SEASON_VERBS)
+    return "season" if verb and re.search(lexicon.SEASON_SUBJECT, folded) else None
+
+
+def season_answer(question, language, now=None):
+    """`(text, source_slug)` for a season-level question (its dates, closed days and hours), else None."""
+    intent = season_intent(question)
+    if intent is None or resolve_date(question, calendar.local_today(now), calendar.season_bounds()[0]):
+        return None
+    plan = calendar.season_plan()
+    start, end = calendar.season_bounds(plan)
+    closed = [date_name(dt.date.fromisoformat(d), language) for d in plan.get("closedDates", [])]
+    first, then = CLOSED_LABELS.get(language, CLOSED_LABELS["it"])
+    hours = plan["hours"]
+    reply = SEASON_LABELS.get(language, SEASON_LABELS["it"]).format(
+        start=date_name(start, language), end=date_name(end, language), closed=first + then.join(closed) if closed
+        else "", open=hours["open"], close=hours["close"], last=hours["lastEntry"])
+    return reply, "closed-days" if intent == "closed" else "season-dates"

@@ -7,6 +7,7 @@ from . import lexicon, text
 _HUMAN_REQUEST = [re.compile(p) for p in lexicon.HUMAN_REQUEST_PATTERNS]
 _UNSURE = [re.compile(p) for p in lexicon.UNSURE_PATTERNS]
 _TOPICS = {name: [re.compile(p) for p in patterns] for name, patterns in lexicon.HUMAN_TOPICS.items()}
+_HANDOFF = {name: [re.compile(p) for p in patterns] for name, patterns in lexicon.HANDOFF_TOPICS.items()}
 
 
 def is_human_request(message):
@@ -16,8 +17,17 @@ def is_human_request(message):
 
 def human_topic(message):
     """The name of the human-only topic the message is about, or None."""
+    return _topic(message, _TOPICS)
+
+
+def handoff_topic(message):
+    """The name of the topic the message is about that the KB answers only in part (a group's visit), or None."""
+    return _topic(message, _HANDOFF)
+
+
+def _topic(message, topics):
     folded = text.fold(message)
-    return next((name for name, patterns in _TOPICS.items() if any(p.search(folded) for p in patterns)), None)
+    return next((name for name, patterns in topics.items() if any(p.search(folded) for p in patterns)), None)
 
 
 def is_unsure(reply):

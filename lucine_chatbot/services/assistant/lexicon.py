@@ -67,6 +67,7 @@ SYNONYMS = {
         "chiamare": "telefono", "numero": "telefono", "disabile": "disabili", "invalido": "disabili",
         "carrozzina": "passeggino", "ore": "orario", "tardi": "ultimo ingresso", "neve": "pioggia",
         "temporale": "pioggia", "maltempo": "pioggia", "gruppo": "gruppo", "classe": "scuola",
+        "botteghino": "cassa", "paese": "localita", "comune": "localita", "citta": "localita",
     },
     "en": {
         "kids": "children", "kid": "child", "pupils": "school", "pupil": "school",
@@ -87,6 +88,8 @@ SYNONYMS = {
         "milan": "directions", "evening": "hours", "train": "train", "weather": "rain", "snow": "rain", "snowing": "rain",
         "wait": "queue", "waiting": "queue", "class": "school", "infant": "baby", "toddler": "baby",
         "close": "closing", "closes": "closing", "late": "latest", "stroller": "stroller",
+        "buses": "bus", "coaches": "coach", "town": "location", "village": "location", "toddlers": "baby",
+        "infants": "baby", "babies": "baby",
     },
     "de": {
         "karte": "ticket", "karten": "tickets", "eintrittskarte": "ticket",
@@ -101,7 +104,7 @@ SYNONYMS = {
         "bezahlen": "zahlen", "kostet": "kosten", "haustier": "haustiere", "katze": "tiere", "hunger": "essen",
         "trinken": "essen", "geld": "erstattung", "tauschen": "umbuchen", "anrufen": "telefon",
         "mailand": "anfahrt", "hinkommen": "anfahrt", "schnee": "regen", "wetter": "regen", "warten": "anstehen",
-        "klasse": "schulklasse", "baby": "baby", "spat": "spatester einlass", "spater": "spatester einlass",
+        "klasse": "schulklasse", "baby": "baby", "park": "lichterpark",  # the venue; the verb is `parken` "spat": "spatester einlass", "spater": "spatester einlass",
     },
 }
 
@@ -119,7 +122,7 @@ LANGUAGE_HINTS = {
     "de": frozenset("""
         der die das ist sind ich wir sie ihr und nicht wie was wo wann gibt es kann man ein eine mit fur
         haben habt hallo danke bitte karte karten parken geoffnet geschlossen morgen heute samstag sonntag
-        auch noch mein meine bei zum zur
+        auch noch mein meine bei zum zur den dem wird werden kein keine nein unter einen einem durch
     """.split()),
 }
 
@@ -164,7 +167,8 @@ HUMAN_TOPICS = {
                        r"bancomat", r"carta di credito", r"credit card", r"kreditkarte", r"\bbar\b zahlen"],
     "other_discounts": [r"studen", r"anzian", r"pensionat", r"over ?65", r"senior", r"rentner", r"militar",
                         r"codice (sconto|promo)", r"promo ?code", r"discount code", r"coupon", r"gutscheincode",
-                        r"rabattcode", r"tessera soci", r"\bcral\b", r"aziendal"],
+                        r"rabattcode", r"tessera soci", r"\bcral\b", r"aziendal", r"famigli[ae] numeros",
+                        r"family (ticket|discount|pass)", r"familien(karte|ticket|rabatt)"],
     "services": [r"fumar", r"smok", r"rauchen", r"\bwi-?fi\b", r"bancomat", r"\batm\b", r"geldautomat",
                  r"babbo natale", r"santa claus", r"weihnachtsmann", r"fuochi d.artificio", r"firework", r"feuerwerk",r"\bbagn[io]\b", r"toilet", r"\bwc\b", r"toilette", r"servizi igienici", r"drone", r"drohne",
                  r"compleann", r"birthday", r"geburtstag", r"treno", r"\btrain\b", r"\bzug\b", r"bahn",
@@ -180,3 +184,47 @@ AGE_WORDS = {
     "de": [(2, "baby"), (12, "ermassigt kinderticket kinderpreis"), (17, "minderjahrige")],
 }
 AGE_PATTERN = r"\b(\d{1,2})\s*(anni|anno|mesi|mese|years?|yrs?|months?|jahre?n?|monate?n?)\b|\b(?:mit|di|da|of) (\d{1,2})\b"
+
+# Parties a person arranges (groups, schools, companies, associations, and the discounts and invoices they ask
+# for): the KB says whom to write to, and the visitor is also offered a human, whatever the KB says about prices.
+# A party of ten or more people counts as a group however it is named.
+PARTY_SIZE = r"\b\d{2,3}\s+(?:\w+\s+)?"
+HANDOFF_TOPICS = {
+    "group": [r"\bgrupp[oi]\b", r"\bcomitiv", r"\bscolaresc", r"\bscuola\b(?! media)", r"\bscuole\b(?! medie)",
+              r"\bclass[ei]\b", r"\balunni\b", r"\bmaestr[ae]\b", r"\bgita\b", r"\baziend", r"\bdipendent[ie]\b",
+              r"\bconvenzion", r"\bassociazion", r"\bparrocchi", r"\bscout\b",
+              r"\bgroups?\b", r"(?<!middle )\bschools?\b", r"\bclass(es)?\b", r"\bpupils?\b", r"\bcompany\b", r"\bcorporate\b",
+              r"\bstaff\b", r"\bemployees\b", r"\bcolleagues\b", r"\btour operator", r"\bscouts?\b", r"\btroop\b",
+              r"\bparty of\b", r"\bclub\b", r"\bassociation\b",
+              r"gruppe", r"schulklasse", r"\bklassen?\b", r"\bfirma\b", r"\bbetrieb", r"\bverein\b", r"\bchor\b",
+              r"\bkollegen\b", r"\bschule\b", r"\bpfadfinder",
+              PARTY_SIZE + r"(persone|ragazzi|bambini|adulti|partecipanti|people|persons|kids|children|adults|"
+              r"guests|personen|leute|kinder|erwachsene|teilnehmer|gaste)\b"],
+}
+
+# Season-level questions (folded): the season's dates, its first or last day, the days it is closed. They are
+# answered from the calendar's season, never from one evening's hours; a clock-time word keeps a question a day's.
+SEASON_CUES = [
+    r"\bperiodo\b", r"\bstagione\b", r"\bsettimane\b", r"\bda quando\b", r"\bin che date\b", r"\bquali date\b",
+    r"\bda che (giorno|data)\b", r"\bfino a (quando|che giorno|che data)\b", r"\b(prim|ultim)[oa] (giorno|sera|data)\b",
+    r"\bseason\b", r"\bweeks\b", r"\b(what|which) dates?\b", r"\b(from|since|until|till) when\b",
+    r"\b(first|last) (day|night|evening|date)\b", r"\buntil what date\b",
+    r"\bsaison\b", r"\bwochen\b", r"\bzeitraum\b", r"\b(ab|bis) wann\b", r"\bvon welchem tag\b",
+    r"\bbis zu welchem (tag|datum)\b", r"\b(erste|letzte)\w* (tag|abend)\b",
+]
+# Dates, starting and ending verbs make a season question only with a "when", the year or the event as subject.
+SEASON_VERBS = [r"\bdates?\b", r"\btermine\b", r"\bdaten\b", r"\binizi\w*", r"\bcominci\w*", r"\bfinisc\w*", r"\btermin\w*", r"\bdura\b",
+                r"\bstart\w*", r"\bbegin\w*", r"\bend(s|ing)?\b", r"\bfinish\w*",
+                r"\bbeginn\w*", r"\bfangt\b", r"\banfang\w*", r"\bendet\b", r"\blauft\b"]
+SEASON_SUBJECT = (r"\b(quando|anno|lucine|evento|manifestazione|mostra|when|year|event|lights|wann|jahr|"
+                  r"veranstaltung|ausstellung|lichter)\b")
+SEASON_CLOSED = [r"\btutti i giorni\b", r"\bogni giorno\b", r"\bevery (day|night|evening)\b", r"\bjeden (tag|abend)\b",
+                 r"\btaglich\b", r"\bgiorni\b.*\bchius", r"\bchius\w*\b.*\bgiorni\b", r"\bdays?\b.*\b(closed|shut)\b",
+                 r"\b(closed|shut)\b.*\bdays\b", r"\bruhetag", r"\btag\w*\b.*\b(zu|geschlossen)\b"]
+DAY_TIME = (r"\b(che ora|orari?o?|ore|what time|how late|hours?|o'?clock|uhr|uhrzeit|um wie viel|abends|la sera|"
+            r"in the evening|ingresso|entry|einlass|navetta|shuttle|\d{1,2}[:.]\d{2})\b")
+
+# Words that join two things in one question ("intero e saltafila", "P2 or P5", "Hund und Essen"), on raw
+# lower-case text.
+CONNECTORS = (r"\b(e|ed|o|oppure|anche|inoltre|vs|versus|rispetto|tra|fra|and|or|also|than|between|compared|"
+              r"und|oder|sowie|auch|als|zwischen|vergleich\w*)\b")

@@ -144,15 +144,27 @@ def _kb_items(language):
 
 
 def build_messages(question, items):
-    """System prompt (rules + KB + calendar + today), the recent history, then the question."""
-    system = "\n\n".join([
+    """System prompt (rules + KB + the entries the question names + calendar + today), the recent history, then
+    the question."""
+    system = "\n\n".join(part for part in [
         RULES.format(language=LANGUAGE_NAMES.get(question.language, "Italian")),
         "Knowledge base:\n" + "\n".join(f"[{i.id}] ({i.language}) Q: {i.question}\nA: {i.answer}" for i in items),
+        named_entries(question),
         calendar_facts(question),
-    ])
+    ] if part)
     history = [{"role": "user" if sender == Sender.USER else "assistant", "content": body}
                for sender, body in question.history]
     return [{"role": "system", "content": system}, *history, {"role": "user", "content": question.text}]
+
+
+def named_entries(question):
+    """The KB entries the offline matcher finds the question naming (each of them for "A or B?"), so that the
+    model answers every part from them."""
+    matches = [m for m in knowledge.answer_matches(question.text, question.language) if m.confident]
+    if not matches:
+        return ""
+    return ("Entries the question names (answer every part from them): "
+            + ", ".join(f"[{m.doc.id}] {m.doc.question}" for m in matches))
 
 
 def calendar_facts(question):
@@ -168,6 +180,9 @@ def calendar_facts(question):
     resolved = calendar_answers.answer(question.text, question.language, question.now)
     if resolved:
         lines.append(f"- About the date in the question: {resolved[0]}")
+    season = None if resolved else calendar_answers.season_answer(question.text, question.language, question.now)
+    if season:
+        lines.append(f"- The question is about the whole season: {season[0]}")
     return "\n".join(lines)
 
 

@@ -77,3 +77,10 @@ def detect_language(text):
     if top == 0:
         return None, False
     return best, top >= 2 and top > second
+
+
+def joins_parts(question):
+    """Whether a question joins several things: two questions, or a connector (`e`, `or`, `oder`, `vs`, `than`…).
+    Read before folding, so that Italian `è` (is) is no `e` (and)."""
+    raw = question.lower()
+    return raw.rstrip(" ?!.").count("?") > 0 or bool(re.search(lexicon.CONNECTORS, raw))
