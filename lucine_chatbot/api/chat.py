@@ -5,6 +5,7 @@ from datetime import timezone
 
 from flask import Blueprint, current_app, jsonify, make_response
 
+from . import no_content
 from ..errors import NotFound
 from ..extensions import limit_key
 from ..models import ChatStatus
@@ -113,4 +114,4 @@ def rate_chat(session_id, body):
 def delete_chat(session_id):
     """Erase the conversation (messages, notes, PII on linked tickets); the id is then unknown."""
     conversation.erase(session_id)
-    return "", 204
+    return no_content()
