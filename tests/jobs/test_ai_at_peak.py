@@ -52,6 +52,16 @@ def in_the_background(app, func, *args):
     return thread
 
 
+def job_waiting_on_the_llm(app, llm, user_id):
+    """The reply job for `user_id` running in the background, returned once the LLM has its request."""
+    job = in_the_background(app, generate_reply, user_id)
+    deadline = time.monotonic() + 5
+    while not llm.in_flight and job.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert llm.in_flight == 1, "the job never reached the LLM"
+    return job
+
+
 @pytest.mark.redis_only
 @pytest.mark.postgres_only
 @pytest.mark.real_db
@@ -80,11 +90,7 @@ def test_one_worker_overlaps_its_llm_calls_up_to_its_concurrency(app, client, kb
 def test_no_transaction_is_open_while_the_llm_writes(app, client, kb, llm):
     llm.reply_with(Stream(ANSWER, first_delay=1.5))
     _, user_id = ask(client)
-    job = in_the_background(app, generate_reply, user_id)
-    deadline = time.monotonic() + 5
-    while not llm.in_flight and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert llm.in_flight == 1
+    job = job_waiting_on_the_llm(app, llm, user_id)
     with db.engine.connect() as conn:
         open_transactions = conn.exec_driver_sql(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
@@ -176,9 +182,7 @@ def test_past_its_deadline_a_job_answers_offline_at_once(app, make, kb, llm):
 def test_a_late_llm_answer_is_dropped_when_the_deadline_answered_first(app, client, kb, llm):
     llm.reply_with(Stream(ANSWER, first_delay=1.5))
     session_id, user_id = ask(client)
-    job = in_the_background(app, generate_reply, user_id)
-    while not llm.in_flight and job.is_alive():
-        time.sleep(0.02)
+    job = job_waiting_on_the_llm(app, llm, user_id)
 
     session = db.session.query(ChatSession).filter_by(public_id=session_id).one()
     assert conversation.answer_overdue(session.id, now=utcnow() + timedelta(seconds=60)) is True

@@ -2,15 +2,15 @@
 the chat ends in a legal state, the loser gets a domain answer (409/403) or a consistent outcome, never a
 deadlock or a 503, and nobody writes over a change it did not see (issue 21; the lock order in
 services/chats.py)."""
-import threading
 from datetime import timedelta
 
 import pytest
 
-from lucine_chatbot.errors import Conflict, Forbidden
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import (ChatSession, ChatStatus, Message, Operator, OperatorChat, Sender, utcnow)
 from lucine_chatbot.services import auth, chat_management, conversation, operator_chats, operators, timeouts
+
+from ..concurrency import race
 
 ROUNDS = 6
 
@@ -18,37 +18,6 @@ ROUNDS = 6
 def on_postgres(test):
     """Row locks and threads: the races run on PostgreSQL, committing through several connections."""
     return pytest.mark.postgres_only(pytest.mark.real_db(test))
-
-
-def race(app, *calls):
-    """Run the calls at once (a barrier releases them together), each in its own app context and connection;
-    returns each one's outcome: "ok", or the name of the domain error it raised. Anything else fails the test."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        with app.app_context():
-            try:
-                db.session.connection()  # a connection in hand before the start line
-                barrier.wait(timeout=10)
-                call()
-                outcomes[index] = "ok"
-            except (Conflict, Forbidden) as error:
-                db.session.rollback()
-                outcomes[index] = type(error).__name__
-            except Exception as error:  # noqa: BLE001 (reported by the assertion below)
-                db.session.rollback()
-                outcomes[index] = f"unexpected {type(error).__name__}: {error}"
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not [o for o in outcomes if o is None or o.startswith("unexpected")], outcomes
-    return outcomes
 
 
 def reload(model, ident):

@@ -3,40 +3,20 @@ import threading
 
 import pytest
 
-from lucine_chatbot.errors import Conflict
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import ChatSession, ChatStatus, OperatorChat, QueueEntry
 from lucine_chatbot.services import escalation, operator_chats
 from tests import factories
+
+from ..concurrency import race
 
 THREADS = 8
 pytestmark = [pytest.mark.postgres_only, pytest.mark.real_db]
 
 
 def run_at_once(app, calls):
-    """Run each `call()` in its own thread and app context (own connection), released together."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        with app.app_context():
-            try:
-                db.session.connection()  # hold a connection before the start line
-                barrier.wait(timeout=10)
-                call()
-                outcomes[index] = "won"
-            except Conflict:
-                db.session.rollback()
-                outcomes[index] = "conflict"
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
+    """Each call on its own thread and connection, released together: "won", or "conflict" for a 409."""
+    return ["won" if outcome == "ok" else "conflict" for outcome in race(app, *calls)]
 
 
 def test_of_eight_concurrent_takes_exactly_one_wins_and_the_rest_conflict(app, make):
