@@ -1,7 +1,6 @@
 """Chat API (`/api/chat`): the visitor's messages, widget actions, polling, rating and erasure."""
 import functools
 import json
-from datetime import timezone
 
 from flask import Blueprint, current_app, jsonify, make_response
 
@@ -81,9 +80,8 @@ def poll_chat(session_id, query):
     # Not stored: a queue position moves without this session changing; a full page may have more after it.
     if view.session.status != ChatStatus.WAITING_OPERATOR and len(view.messages) < chats.PAGE_SIZE:
         newest = view.messages[-1].id if view.messages else (after or 0)
-        due = view.due.replace(tzinfo=timezone.utc).timestamp() if view.due else None
         poll_cache.store(session_id, found, newest, jsonify({**payload, "messages": [], "draft": None}).get_data(),
-                         due=due)
+                         due=view.due)
     response = jsonify(payload)
     response.headers.update(window.headers)
     return response

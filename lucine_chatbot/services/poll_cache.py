@@ -12,12 +12,15 @@ made unreachable (or is about to). Writes the ORM cannot attribute to one sessio
 bump a global epoch that is part of every tag. The one gap is a bump lost to a Redis failure at that very
 moment: entries expire after CACHE_TTL seconds, which bounds it.
 
-The poll's own rate limit (per session, visitor_limits) is counted in the same round trip.
+The poll's own rate limit (per session, visitor_limits) is counted, and the assistant's answer being written
+(services/drafts.py) read, in the same round trip. A stored answer saying a reply is pending serves only until
+that reply's deadline: then the database is asked, and the poll answers offline (conversation.poll).
 Without Redis (the embedded default) there is no fast path and the caller uses the database every time.
 """
 import math
 import time
 from dataclasses import dataclass
+from datetime import timezone
 
 import sqlalchemy as sa
 from flask import has_app_context
@@ -31,8 +34,9 @@ EPOCH_KEY = PREFIX + "epoch"
 CACHE_TTL = 120           # s; also the bound on staleness if a version bump is lost to a Redis failure
 VERSION_TTL = 86400       # s; refreshed whenever an entry is stored, so it always outlives its entries
 CHANGED_KEY, EPOCH_FLAG = "lucine_poll_changed", "lucine_poll_epoch"
-# What the visitor sees of an operator (schemas.common.operator_out): changing anything else is not a change.
-OPERATOR_FIELDS = ("username", "name", "display_name", "role", "is_online")
+# What the visitor sees of an operator (schemas.common.visitor_operator_out): changing anything else — her
+# online flag at every sign-in and toggle included — is not a change, and invalidates no widget.
+OPERATOR_FIELDS = ("name", "display_name")
 SESSION_OPTION = "poll_sessions"  # execution option: the public ids a bulk statement changes
 
 
@@ -84,13 +88,14 @@ def _valid_body(entry, tag, after):
 
 def store(public_id, found, newest_id, body, due=None):
     """Keep `body` (the answer for "nothing after `newest_id`") under the tag read before the database; `due`
-    (epoch s) is the pending reply's deadline, after which the stored answer no longer serves (kept in ms)."""
+    (naive UTC) is the pending reply's deadline, after which the stored answer no longer serves (kept in ms)."""
     conn = visitor_limits.redis()
     if conn is None or found is None:
         return
     try:
         pipe = conn.pipeline(transaction=False)
-        entry = b"%s\n%d\n%d\n%s" % (found.tag, newest_id, math.ceil((due or 0) * 1000), body)
+        due_ms = math.ceil(due.replace(tzinfo=timezone.utc).timestamp() * 1000) if due else 0
+        entry = b"%s\n%d\n%d\n%s" % (found.tag, newest_id, due_ms, body)
         pipe.set(entry_key(public_id), entry, ex=CACHE_TTL)
         pipe.expire(version_key(public_id), VERSION_TTL)
         pipe.execute()

@@ -215,3 +215,19 @@ def test_an_overlong_session_id_is_a_404_that_counts_nothing(app, client):
     conn = dispatch.redis_connection(app)
     if conn is not None:
         assert not [key for key in conn.scan_iter("lucine:*") if b"xxxxxxxx" in key]
+
+
+@pytest.mark.redis_only
+def test_an_operator_going_online_leaves_every_widget_cached(client, make, chat):
+    """Visitors see an operator's id and display name only: her online flag, set at every sign-in and toggle,
+    is not a change for any widget."""
+    session_id, newest = chat
+    settled(client, session_id, newest)
+    operator = make.operator(is_online=False)
+    db.session.commit()
+    db.session.get(Operator, operator.id).is_online = True
+    db.session.commit()
+    with Statements() as sql:
+        poll(client, session_id, newest)
+    assert sql.count == 0
+
