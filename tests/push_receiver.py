@@ -3,7 +3,6 @@ the payload as the browser would (aes128gcm, RFC 8291) with the keys of the subs
 import base64
 import json
 import secrets
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -12,6 +11,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from .receivers import ServedInBackground
 
 
 def b64url(data):
@@ -43,7 +44,7 @@ def verify_vapid(authorization, audience):
     return claims, key
 
 
-class PushService:
+class PushService(ServedInBackground):
     """Hands out subscriptions (`subscribe()`), answers pushes with each one's status, keeps what it decrypted."""
 
     def __init__(self):
@@ -103,10 +104,3 @@ class PushService:
             time.sleep(0.05)
         return self.received
 
-    def __enter__(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()

@@ -45,7 +45,19 @@ class SmtpServer:
         self.controller.stop()
 
 
-class HttpServer:
+class ServedInBackground:
+    """`with` starts `self.server` (a socketserver) on a daemon thread and shuts it down after."""
+
+    def __enter__(self):
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class HttpServer(ServedInBackground):
     """Records every request; answers with `status` and a small JSON body (Twilio-like)."""
 
     def __init__(self, status=201):
@@ -69,11 +81,3 @@ class HttpServer:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
