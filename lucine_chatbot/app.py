@@ -9,8 +9,8 @@ from flask import Flask
 
 from config import load_config
 
-from . import security
-from .extensions import cors, db, jwt, limiter
+from lucine_chatbot import security
+from lucine_chatbot.extensions import cors, db, jwt, limiter
 
 
 def create_app(config=None):
@@ -41,17 +41,18 @@ def configure(app, config):
 
 
 def register_extensions(app):
-    from . import models  # noqa: F401  (the models must be known before migrate binds)
+    from lucine_chatbot import models  # noqa: F401  (the models must be known before migrate binds)
 
     db.init_app(app)
     if app.testing:  # the suite migrates its databases with flask_migrate.upgrade(); elsewhere `flask db` binds it
-        from .cli import attach_migrations
+        from lucine_chatbot.cli import attach_migrations
 
         attach_migrations(app)
     jwt.init_app(app)
     limiter.init_app(app)
     cors.init_app(app, resources=security.cors_resources(app.config["CORS_ORIGINS"]))
-    from .services import events, poll_cache
+    from lucine_chatbot.insights import events
+    from lucine_chatbot.chats.visitor import poll_cache
 
     events.install()  # a transaction's analytics events are written before its commit
     poll_cache.install()  # commits that change what a poll shows invalidate its cached answer
@@ -105,9 +106,8 @@ def register_security(app):
 
 
 def register_blueprints(app):
-    from .api import (analytics, archive, automated_texts, canned_replies, chat, chat_management, health,
-                      knowledge, openapi, operators, tickets)
-    from .dashboard import pages, pwa, views
+    from lucine_chatbot.api import (analytics, archive, automated_texts, canned_replies, chat, chat_management, health, knowledge, openapi, operators, tickets)
+    from lucine_chatbot.dashboard import pages, pwa, views
 
     for module in (chat, operators, chat_management, tickets, analytics, health, knowledge, archive,
                    automated_texts, canned_replies, openapi, pages, views, pwa):
@@ -115,13 +115,13 @@ def register_blueprints(app):
 
 
 def register_error_handlers(app):
-    from . import errors
+    from lucine_chatbot.platform import errors
 
     errors.init_app(app)
 
 
 def register_commands(app):
-    from . import cli
+    from lucine_chatbot import cli
 
     cli.init_app(app)
 
@@ -130,7 +130,7 @@ def start_embedded_services(app):
     """`flask run` on the embedded default: migrate + seed SQLite, print the demo logins, start the sweep."""
     if not app.config["EMBEDDED_SETUP"] or not _serving_with_flask_run():
         return
-    from .cli import prepare_embedded
+    from lucine_chatbot.cli import prepare_embedded
 
     prepare_embedded(app)
 

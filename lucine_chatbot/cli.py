@@ -6,8 +6,8 @@ import click
 from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
-from .extensions import db
-from .models import Role
+from lucine_chatbot.extensions import db
+from lucine_chatbot.models import Role
 
 DEMO_CREDENTIALS_FILE = "demo-credentials.txt"
 MIGRATIONS_DIRECTORY = Path(__file__).resolve().parent.parent / "migrations"
@@ -53,7 +53,7 @@ migrations_group = MigrationsGroup("db", help="Perform database migrations (Flas
 @with_appcontext
 def seed_command():
     """Load the knowledge base, automated texts, calendar, and the admin from ADMIN_USERNAME/ADMIN_PASSWORD."""
-    from .services.seed import seed_all
+    from lucine_chatbot.seed import seed_all
 
     username, password = current_app.config["ADMIN_USERNAME"], current_app.config["ADMIN_PASSWORD"]
     if not password:
@@ -73,8 +73,8 @@ def seed_command():
 @with_appcontext
 def create_operator_command(username, password, name, email, admin):
     """Create an operator account."""
-    from .errors import ApiError
-    from .services.operators import create_operator
+    from lucine_chatbot.platform.errors import ApiError
+    from lucine_chatbot.operators.accounts import create_operator
 
     try:
         create_operator(username, password, name=name, email=email, role=Role.ADMIN if admin else Role.OPERATOR)
@@ -90,7 +90,7 @@ def create_operator_command(username, password, name, email, admin):
 @with_appcontext
 def worker_command(burst):
     """Run an RQ worker (queues ai, default) with RQ's scheduler, jobs in this process and the app context."""
-    from .jobs.worker import run_worker
+    from lucine_chatbot.jobs.worker import run_worker
 
     if not current_app.config["REDIS_URL"]:
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run inside the web process.")
@@ -101,7 +101,7 @@ def worker_command(burst):
 @with_appcontext
 def sweep_command():
     """Run one timeout/SLA pass now (for cron and tests)."""
-    from .services.timeouts import sweep
+    from lucine_chatbot.chats.sweep import sweep
 
     click.echo(f"Sweep: {sweep()}")
 
@@ -114,7 +114,7 @@ def sweep_command():
 @with_appcontext
 def eval_assistant_command(provider, cases_path, split):
     """Ask the assistant the evaluation set; print accuracy per kind and language, the misses, the language share."""
-    from .services.assistant import evaluation
+    from lucine_chatbot.assistant import evaluation
 
     if provider == "openai" and not current_app.config.get("OPENAI_API_KEY"):
         raise click.ClickException("OPENAI_API_KEY is not set: the openai provider cannot be evaluated.")
@@ -125,9 +125,9 @@ def eval_assistant_command(provider, cases_path, split):
 
 def prepare_embedded(app):
     """The newcomer's first `flask run`: database migrated, content seeded, demo logins printed, sweep thread."""
-    from .jobs import dispatch
-    from .jobs.schedule import periodic_jobs
-    from .services.seed import seed_all
+    from lucine_chatbot.platform import dispatch
+    from lucine_chatbot.jobs.schedule import periodic_jobs
+    from lucine_chatbot.seed import seed_all
 
     attach_migrations(app)
     from flask_migrate import upgrade
@@ -170,8 +170,8 @@ def demo_credentials(app):
 
 
 def ensure_demo_operator(password):
-    from .models import Operator
-    from .services.operators import create_operator
+    from lucine_chatbot.models import Operator
+    from lucine_chatbot.operators.accounts import create_operator
 
     if not db.session.query(Operator.id).filter_by(username="operatore").first():
         create_operator("operatore", password, name="Operatore Demo", display_name="Giulia")

@@ -12,8 +12,8 @@ from jwt.exceptions import PyJWTError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from .errors import BadRequest, Forbidden, Unauthorized, error_response
-from .extensions import db, jwt
+from lucine_chatbot.platform.errors import BadRequest, Forbidden, Unauthorized, error_response
+from lucine_chatbot.extensions import db, jwt
 
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -70,12 +70,12 @@ def login_limited(view):
     username (a slow guesser of one account is stopped without locking out the office), RATE_LIMIT_LOGIN_IP
     per address, RATE_LIMIT_LOGIN_ACCOUNT per username from every address together (a distributed guesser),
     which leaves an audit entry when it stops someone."""
-    from .extensions import limit_key, limiter
+    from lucine_chatbot.extensions import limit_key, limiter
 
     def throttled(_limit):
-        from .services import auth
+        from lucine_chatbot.operators import audit
 
-        auth.record_login_throttled(login_username(), request.remote_addr)
+        audit.record_login_throttled(login_username(), request.remote_addr)
 
     limits = [
         limiter.limit(lambda: current_app.config["RATE_LIMIT_LOGIN"],
@@ -108,7 +108,7 @@ def current_token():
 
 
 def init_jwt(app):
-    from .models import Operator, RevokedToken
+    from lucine_chatbot.models import Operator, RevokedToken
 
     @jwt.user_identity_loader
     def identity(operator):

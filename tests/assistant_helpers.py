@@ -2,7 +2,7 @@
 import pytest
 
 from lucine_chatbot.extensions import db
-from lucine_chatbot.services import seed
+from lucine_chatbot import seed
 
 
 @pytest.fixture

@@ -125,13 +125,14 @@ def empty_tables():
 
 
 def reset_services(app):
-    from lucine_chatbot.services import presence, visitor_limits
+    from lucine_chatbot.operators import presence
+    from lucine_chatbot.chats.visitor import visitor_limits
 
     limiter.reset()
     visitor_limits.reset()
     presence.reset()
     if TEST_REDIS_URL:
-        from lucine_chatbot.jobs import dispatch
+        from lucine_chatbot.platform import dispatch
 
         dispatch.redis_connection(app).flushdb()
 
@@ -151,7 +152,7 @@ def run_jobs(app):
     """Run what the web tier enqueued, as a worker would; a no-op when jobs run inline."""
 
     def run():
-        from lucine_chatbot.jobs import dispatch
+        from lucine_chatbot.platform import dispatch
         from lucine_chatbot.jobs.worker import build_worker
 
         if dispatch.mode(app) != "rq":

@@ -6,7 +6,7 @@ from flask_jwt_extended import create_access_token
 
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import ChatSession, Message, Operator, Role, Sender, utcnow
-from lucine_chatbot.services.operators import hash_password
+from lucine_chatbot.operators.accounts import hash_password
 
 _counter = itertools.count(1)
 DEFAULT_PASSWORD = "correct-horse-battery"

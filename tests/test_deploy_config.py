@@ -263,7 +263,7 @@ def test_the_web_app_loads_neither_the_llm_sdk_nor_the_offline_matcher_nor_alemb
            "OPENAI_API_KEY": "sk-test"}
     env.pop("FLASK_RUN_FROM_CLI", None)
     script = ("import sys, wsgi; print(sorted(m for m in ('openai', 'rapidfuzz', 'snowballstemmer', 'alembic', "
-              "'mako', 'lucine_chatbot.services.assistant.matcher') if m in sys.modules))")
+              "'mako', 'lucine_chatbot.assistant.matcher') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stderr

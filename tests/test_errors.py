@@ -2,7 +2,7 @@
 import pytest
 from flask import Blueprint
 
-from lucine_chatbot.errors import Conflict
+from lucine_chatbot.platform.errors import Conflict
 from lucine_chatbot.schemas import ApiModel, validate
 
 

@@ -1,10 +1,10 @@
 """The chat archive search for the dashboard (operators): `GET /api/chat-management/archive`."""
 from flask import Blueprint, jsonify
 
-from ..schemas import validate
-from ..schemas.archive import ArchiveQuery
-from ..security import operator_required
-from ..services import archive
+from lucine_chatbot.schemas import validate
+from lucine_chatbot.schemas.archive import ArchiveQuery
+from lucine_chatbot.security import operator_required
+from lucine_chatbot.insights import archive
 
 bp = Blueprint("archive", __name__, url_prefix="/api/chat-management")
 

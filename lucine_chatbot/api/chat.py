@@ -4,13 +4,14 @@ import json
 
 from flask import Blueprint, current_app, jsonify, make_response
 
-from . import no_content
-from ..errors import NotFound
-from ..extensions import limit_key
-from ..models import ChatStatus
-from ..schemas import validate
-from ..schemas.chat import ChatRequest, PollQuery, RatingRequest, chat_out, poll_out
-from ..services import chats, conversation, poll_cache, visitor_limits
+from lucine_chatbot.api import no_content
+from lucine_chatbot.platform.errors import NotFound
+from lucine_chatbot.extensions import limit_key
+from lucine_chatbot.models import ChatStatus
+from lucine_chatbot.schemas import validate
+from lucine_chatbot.schemas.chat import ChatRequest, PollQuery, RatingRequest, chat_out, poll_out
+from lucine_chatbot.chats import lookup
+from lucine_chatbot.chats.visitor import conversation, poll_cache, polling, visitor_limits
 
 bp = Blueprint("chat", __name__, url_prefix="/api/chat")
 MAX_SESSION_ID = 64  # chat_session.public_id is VARCHAR(64); the server issues 32 characters
@@ -75,10 +76,10 @@ def poll_chat(session_id, query):
         return cached_poll(found.body, draft, window)
 
     visitor_limits.hit(visitor_limits.item("RATE_LIMIT_POLL_ADDRESS"), "poll-database", limit_key()).enforce()
-    view = conversation.poll(session_id, after)
+    view = polling.poll(session_id, after)
     payload = poll_out(view, draft)
     # Not stored: a queue position moves without this session changing; a full page may have more after it.
-    if view.session.status != ChatStatus.WAITING_OPERATOR and len(view.messages) < chats.PAGE_SIZE:
+    if view.session.status != ChatStatus.WAITING_OPERATOR and len(view.messages) < lookup.PAGE_SIZE:
         newest = view.messages[-1].id if view.messages else (after or 0)
         poll_cache.store(session_id, found, newest, jsonify({**payload, "messages": [], "draft": None}).get_data(),
                          due=view.due)

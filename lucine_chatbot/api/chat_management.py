@@ -2,13 +2,12 @@
 from flask import Blueprint
 from flask_jwt_extended import current_user
 
-from ..extensions import client_address
-from ..schemas import validate
-from ..schemas.chat_management import (ActiveChatsQuery, AddNoteBody, CreateTicketBody, HistoryQuery, UpdateStatusBody,
-                                       active_chat_out, history_out, note_out)
-from ..security import operator_required
-from ..services import chat_management
-from ..services.tickets import ticket_out
+from lucine_chatbot.extensions import client_address
+from lucine_chatbot.schemas import validate
+from lucine_chatbot.schemas.chat_management import (ActiveChatsQuery, AddNoteBody, CreateTicketBody, HistoryQuery, UpdateStatusBody, active_chat_out, history_out, note_out)
+from lucine_chatbot.security import operator_required
+from lucine_chatbot.chats import management
+from lucine_chatbot.tickets.intake import ticket_out
 
 bp = Blueprint("chat_management", __name__, url_prefix="/api/chat-management")
 
@@ -18,7 +17,7 @@ bp = Blueprint("chat_management", __name__, url_prefix="/api/chat-management")
 @validate(body=UpdateStatusBody)
 def update_status(body):
     """Change a chat's status; 409 when the state machine forbids it."""
-    session, previous = chat_management.update_status(current_user.id, body.session_id, body.status, body.notes)
+    session, previous = management.update_status(current_user.id, body.session_id, body.status, body.notes)
     return {"sessionId": session.public_id, "status": str(session.status), "previousStatus": str(previous)}
 
 
@@ -27,7 +26,7 @@ def update_status(body):
 @validate(body=AddNoteBody, status=201)
 def add_note(body):
     """Add an internal note; visitors never see it."""
-    return {"note": note_out(chat_management.add_note(current_user.id, body.session_id, body.content))}, 201
+    return {"note": note_out(management.add_note(current_user.id, body.session_id, body.content))}, 201
 
 
 @bp.get("/history/<session_id>")
@@ -36,7 +35,7 @@ def add_note(body):
 def get_history(session_id, query):
     """A chat's newest 100 messages (`?before=<id>`: the 100 before that one; `hasMore`: older ones exist),
     notes, operators and tickets; the read is audited."""
-    history = chat_management.history(current_user.id, session_id, client_address(), query.before_id())
+    history = management.history(current_user.id, session_id, client_address(), query.before_id())
     return history_out(history, ticket_out)
 
 
@@ -45,7 +44,7 @@ def get_history(session_id, query):
 @validate(query=ActiveChatsQuery)
 def list_active_chats(query):
     """Open chats by filter (assigned to me, in the queue, waiting for the visitor, all) with counts."""
-    chats, counts = chat_management.active_chats(current_user.id, query.filter)
+    chats, counts = management.active_chats(current_user.id, query.filter)
     return {"chats": [active_chat_out(chat) for chat in chats], "counts": counts}
 
 
@@ -55,5 +54,5 @@ def list_active_chats(query):
 def create_ticket(body):
     """Turn a chat into a ticket with its last messages; the chat becomes RESOLVED."""
     fields = body.model_dump(exclude={"session_id", "subject"}, exclude_none=True)
-    ticket = chat_management.create_ticket(current_user.id, body.session_id, body.subject, **fields)
+    ticket = management.create_ticket(current_user.id, body.session_id, body.subject, **fields)
     return {"ticket": ticket_out(ticket)}, 201

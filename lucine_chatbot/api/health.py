@@ -3,11 +3,11 @@ import hmac
 
 from flask import Blueprint, current_app, jsonify, request
 
-from ..extensions import limiter
-from ..schemas import validate
-from ..schemas.health import HealthOut
-from ..security import signed_in_operator
-from ..services import health
+from lucine_chatbot.extensions import limiter
+from lucine_chatbot.schemas import validate
+from lucine_chatbot.schemas.health import HealthOut
+from lucine_chatbot.security import signed_in_operator
+from lucine_chatbot.insights import health
 
 bp = Blueprint("health", __name__, url_prefix="/api/health")
 TOKEN_HEADER = "X-Health-Token"

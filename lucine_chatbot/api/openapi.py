@@ -3,9 +3,9 @@ import re
 
 from flask import Blueprint, current_app, jsonify
 
-from .. import __version__
-from ..extensions import limiter
-from ..schemas import TEXT_PATTERN, TextOnlySchema
+from lucine_chatbot import __version__
+from lucine_chatbot.extensions import limiter
+from lucine_chatbot.schemas import TEXT_PATTERN, TextOnlySchema
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")

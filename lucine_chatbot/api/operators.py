@@ -2,16 +2,15 @@
 from flask import Blueprint, current_app, request
 from flask_jwt_extended import current_user, get_jwt
 
-from ..extensions import client_address
-from . import no_content
-from ..schemas import validate
-from ..schemas.common import operator_out
-from ..schemas.operators import (AuditQuery, CreateOperatorBody, LoginBody, PresenceBody, PushEndpointBody,
-                                 PushSubscriptionBody, SendMessageBody, StatusBody, TakeChatBody, TransferBody,
-                                 UpdateOperatorBody, audit_out, operator_admin_out, pending_out,
-                                 push_subscription_out, sent_message_out)
-from ..security import admin_required, login_limited, operator_required
-from ..services import auth, operator_chats, operators, presence, push, vapid
+from lucine_chatbot.extensions import client_address
+from lucine_chatbot.api import no_content
+from lucine_chatbot.schemas import validate
+from lucine_chatbot.schemas.common import operator_out
+from lucine_chatbot.schemas.operators import (AuditQuery, CreateOperatorBody, LoginBody, PresenceBody, PushEndpointBody, PushSubscriptionBody, SendMessageBody, StatusBody, TakeChatBody, TransferBody, UpdateOperatorBody, audit_out, operator_admin_out, pending_out, push_subscription_out, sent_message_out)
+from lucine_chatbot.security import admin_required, login_limited, operator_required
+from lucine_chatbot.operators import accounts, audit, access, presence
+from lucine_chatbot.chats import operator_desk
+from lucine_chatbot.push import subscriptions, vapid
 
 bp = Blueprint("operators", __name__, url_prefix="/api/operators")
 
@@ -21,7 +20,7 @@ bp = Blueprint("operators", __name__, url_prefix="/api/operators")
 @validate(body=LoginBody)
 def login(body):
     """Exchange username and password for an 8-hour token; 401 for any bad credential."""
-    token, operator = auth.login(body.username, body.password, ip_address=client_address())
+    token, operator = access.login(body.username, body.password, ip_address=client_address())
     expires = int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds())
     return {"token": token, "expiresIn": expires, "operator": operator_out(operator)}
 
@@ -31,7 +30,7 @@ def login(body):
 @validate(status=204)
 def logout():
     """Revoke the token in use and go offline."""
-    auth.logout(current_user, get_jwt())
+    access.logout(current_user, get_jwt())
     return no_content()
 
 
@@ -47,7 +46,7 @@ def get_me():
 @validate(body=StatusBody)
 def set_status(body):
     """Go online (taking waiting chats up to capacity) or offline."""
-    return operator_out(auth.set_online(current_user, body.is_online))
+    return operator_out(presence.set_online(current_user, body.is_online))
 
 
 @bp.get("/online")
@@ -56,14 +55,14 @@ def list_online_operators():
     """Colleagues online now, with their load: the transfer targets."""
     limit = current_app.config["MAX_CHATS_PER_OPERATOR"]
     return {"operators": [{**operator_out(op), "openChats": n, "hasCapacity": n < limit}
-                          for op, n in operators.list_operators(online_only=True)]}
+                          for op, n in accounts.list_operators(online_only=True)]}
 
 
 @bp.get("/pending-chats")
 @operator_required
 def list_pending_chats():
     """The queue, in the order it is served."""
-    return {"chats": [pending_out(chat) for chat in operator_chats.pending_chats()]}
+    return {"chats": [pending_out(chat) for chat in operator_desk.pending_chats()]}
 
 
 @bp.post("/take-chat")
@@ -71,7 +70,7 @@ def list_pending_chats():
 @validate(body=TakeChatBody)
 def take_chat(body):
     """Take a waiting chat; 409 when someone else has it, it is closed, or you are at capacity."""
-    session = operator_chats.take_chat(current_user.id, body.session_id)
+    session = operator_desk.take_chat(current_user.id, body.session_id)
     return {"sessionId": session.public_id, "status": str(session.status), "operator": operator_out(current_user)}
 
 
@@ -80,7 +79,7 @@ def take_chat(body):
 @validate(body=SendMessageBody, status=201)
 def send_message(body):
     """Reply to the visitor of a chat you handle (admins: any chat)."""
-    return sent_message_out(operator_chats.send_message(current_user.id, body.session_id, body.message)), 201
+    return sent_message_out(operator_desk.send_message(current_user.id, body.session_id, body.message)), 201
 
 
 @bp.post("/transfer")
@@ -88,7 +87,7 @@ def send_message(body):
 @validate(body=TransferBody)
 def transfer_chat(body):
     """Hand your chat to another online operator with room."""
-    session = operator_chats.transfer_chat(current_user.id, body.session_id, body.to_operator_id, body.reason)
+    session = operator_desk.transfer_chat(current_user.id, body.session_id, body.to_operator_id, body.reason)
     return {"sessionId": session.public_id, "status": str(session.status), "operator": operator_out(session.operator)}
 
 
@@ -103,7 +102,7 @@ def get_push_config():
 @operator_required
 def list_push_subscriptions():
     """Her devices subscribed to Web Push, with the alerts each wants."""
-    return {"subscriptions": [push_subscription_out(s) for s in push.list_subscriptions(current_user.id)]}
+    return {"subscriptions": [push_subscription_out(s) for s in subscriptions.list_subscriptions(current_user.id)]}
 
 
 @bp.post("/push/subscriptions")
@@ -111,7 +110,7 @@ def list_push_subscriptions():
 @validate(body=PushSubscriptionBody, status=201)
 def create_push_subscription(body):
     """Subscribe this device (or change its alerts); 422 when the endpoint is not on a known push service."""
-    subscription = push.subscribe(current_user, body.endpoint, body.keys.p256dh, body.keys.auth, body.events,
+    subscription = subscriptions.subscribe(current_user, body.endpoint, body.keys.p256dh, body.keys.auth, body.events,
                                   user_agent=request.user_agent.string)
     return {"subscription": push_subscription_out(subscription)}, 201
 
@@ -121,7 +120,7 @@ def create_push_subscription(body):
 @validate(body=PushEndpointBody, status=204)
 def delete_push_subscription(body):
     """Stop pushing to this device."""
-    push.unsubscribe(current_user.id, body.endpoint)
+    subscriptions.unsubscribe(current_user.id, body.endpoint)
     return no_content()
 
 
@@ -138,7 +137,7 @@ def set_dashboard_presence(body):
 @admin_required
 def list_operators():
     """Every operator account with its open chats (admins)."""
-    return {"operators": [operator_admin_out(op, n) for op, n in operators.list_operators()]}
+    return {"operators": [operator_admin_out(op, n) for op, n in accounts.list_operators()]}
 
 
 @bp.post("")
@@ -146,7 +145,7 @@ def list_operators():
 @validate(body=CreateOperatorBody, status=201)
 def create_operator(body):
     """Create an operator or admin account (admins)."""
-    operator = operators.add_operator(body.username, body.password, body.name, email=body.email, role=body.role,
+    operator = accounts.add_operator(body.username, body.password, body.name, email=body.email, role=body.role,
                                       display_name=body.display_name)
     return {"operator": operator_admin_out(operator, 0)}, 201
 
@@ -156,7 +155,7 @@ def create_operator(body):
 @validate(body=UpdateOperatorBody)
 def update_operator(operator_id, body):
     """Edit, deactivate or reset the password of an account (admins); deactivation applies at once."""
-    operator = operators.update_operator(operator_id, body.model_dump(exclude_unset=True, exclude_none=True))
+    operator = accounts.update_operator(operator_id, body.model_dump(exclude_unset=True, exclude_none=True))
     return {"operator": operator_admin_out(operator)}
 
 
@@ -165,6 +164,6 @@ def update_operator(operator_id, body):
 @validate(query=AuditQuery)
 def list_audit(query):
     """Who read which conversation, newest first (admins)."""
-    entries, total = auth.audit_entries(query.page, query.per_page, query.operator_id, query.session_id)
+    entries, total = audit.audit_entries(query.page, query.per_page, query.operator_id, query.session_id)
     return {"entries": [audit_out(e) for e in entries], "total": total, "page": query.page,
             "perPage": query.per_page}

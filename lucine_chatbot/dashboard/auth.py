@@ -7,10 +7,10 @@ from flask_jwt_extended import decode_token, get_current_user, verify_jwt_in_req
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt.exceptions import PyJWTError
 
-from ..errors import Unauthorized
-from ..extensions import client_address, db
-from ..models import Operator, RevokedToken
-from ..services import auth
+from lucine_chatbot.platform.errors import Unauthorized
+from lucine_chatbot.extensions import client_address, db
+from lucine_chatbot.models import Operator, RevokedToken
+from lucine_chatbot.operators import access
 
 
 def signed_in_operator():
@@ -41,7 +41,7 @@ def form_session(csrf_value):
 def sign_in(username, password):
     """(token, operator) for good credentials, else (None, None); the same answer for every bad credential."""
     try:
-        return auth.login(username or "", password or "", ip_address=client_address())
+        return access.login(username or "", password or "", ip_address=client_address())
     except Unauthorized:
         return None, None
 
@@ -49,4 +49,4 @@ def sign_in(username, password):
 def sign_out(operator, token):
     """Revoke the cookie's token and take the operator offline; a second logout (another tab) is a no-op."""
     if db.session.query(RevokedToken.id).filter_by(jti=token["jti"]).first() is None:
-        auth.logout(operator, token)
+        access.logout(operator, token)

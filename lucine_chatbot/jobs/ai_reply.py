@@ -1,6 +1,6 @@
 """The AI reply job: answers one visitor message by id; safe to run twice."""
-from ..services import conversation
-from .dispatch import job
+from lucine_chatbot.chats.visitor import replies
+from lucine_chatbot.platform.dispatch import job
 
 
 # The reply deadline (AI_REPLY_DEADLINE_SECONDS), not this timeout, bounds the visitor's wait: the LLM gets what
@@ -9,5 +9,5 @@ from .dispatch import job
 # have retries left); replying twice is impossible (the chat is locked and reply_to_id is unique).
 @job(queue="ai", timeout=120, retries=2)
 def generate_reply(message_id):
-    bot = conversation.answer_message(message_id)
+    bot = replies.answer_message(message_id)
     return bot.id if bot is not None else None

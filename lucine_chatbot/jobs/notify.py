@@ -3,8 +3,8 @@
 Retries are the outbox's (`services.outbox.RETRY_BACKOFF`, picked up by the periodic drain), not RQ's: a row
 knows whether it was sent, an RQ retry would not.
 """
-from ..services import outbox
-from .dispatch import job
+from lucine_chatbot.notifications import outbox
+from lucine_chatbot.platform.dispatch import job
 
 
 @job(queue="default", timeout=60)

@@ -3,11 +3,11 @@ per device, so a retry never pushes twice to the devices that already got it."""
 import logging
 import time
 
-from ..extensions import db
-from ..models import PushSubscription, utcnow
-from ..services import push, vapid
-from ..services.notifications import webpush
-from .dispatch import enqueue, job
+from lucine_chatbot.extensions import db
+from lucine_chatbot.models import PushSubscription, utcnow
+from lucine_chatbot.push import alerts, vapid
+from lucine_chatbot.push import webpush
+from lucine_chatbot.platform.dispatch import enqueue, job
 
 logger = logging.getLogger(__name__)
 # Live events matter for a few minutes: after OPERATOR_REPLY_TIMEOUT_SECONDS the chat is requeued anyway.
@@ -20,22 +20,22 @@ DELIVERY = {"queue": "default", "timeout": 30, "retries": len(DELIVERY_BACKOFF),
 
 @job(**ALERT)
 def push_chat_assigned(session_id, operator_id):
-    return fan_out(push.assigned_alert(session_id, operator_id), LIVE)
+    return fan_out(alerts.assigned_alert(session_id, operator_id), LIVE)
 
 
 @job(**ALERT)
 def push_chat_waiting(session_id):
-    return fan_out(push.waiting_alert(session_id), LIVE)
+    return fan_out(alerts.waiting_alert(session_id), LIVE)
 
 
 @job(**ALERT)
 def push_visitor_message(session_id):
-    return fan_out(push.visitor_message_alert(session_id), LIVE)
+    return fan_out(alerts.visitor_message_alert(session_id), LIVE)
 
 
 @job(**ALERT)
 def push_ticket_overdue(ticket_id):
-    return fan_out(push.overdue_alert(ticket_id), SLA)
+    return fan_out(alerts.overdue_alert(ticket_id), SLA)
 
 
 def fan_out(alert, options):

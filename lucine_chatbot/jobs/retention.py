@@ -1,6 +1,6 @@
 """The daily retention purge (services.retention), scheduled in jobs/schedule.py."""
-from ..services import retention
-from .dispatch import job
+from lucine_chatbot.insights import retention
+from lucine_chatbot.platform.dispatch import job
 
 
 @job(queue="default", timeout=900)

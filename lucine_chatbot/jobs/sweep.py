@@ -1,8 +1,8 @@
 """The periodic sweep job: inactivity, queue and SLA rules (services.timeouts)."""
-from ..services import timeouts
-from .dispatch import job
+from lucine_chatbot.chats import sweep
+from lucine_chatbot.platform.dispatch import job
 
 
 @job(queue="default", timeout=120)
 def run_sweep():
-    return timeouts.sweep()
+    return sweep.sweep()

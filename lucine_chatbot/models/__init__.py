@@ -1,12 +1,12 @@
 """All models, imported here so Alembic and the app see one metadata."""
-from .base import utcnow
-from .chat import ChatSession, ChatStatus, InternalNote, Message, OperatorChat, QueueEntry, QueueStatus, Sender
-from .event import AnalyticsEvent
-from .knowledge import AutomatedText, CalendarOverride, CannedReply, DayStatus, KnowledgeItem, SystemState
-from .operator import AuditLog, Operator, RevokedToken, Role
-from .outbox import OutboxMessage, OutboxStatus
-from .push import PushSubscription
-from .ticket import ContactMethod, Priority, Ticket, TicketNote, TicketStatus
+from lucine_chatbot.models.base import utcnow
+from lucine_chatbot.models.chat import (ChatSession, ChatStatus, InternalNote, Message, OperatorChat, QueueEntry, QueueStatus, Sender)
+from lucine_chatbot.models.event import AnalyticsEvent
+from lucine_chatbot.models.knowledge import (AutomatedText, CalendarOverride, CannedReply, DayStatus, KnowledgeItem, SystemState)
+from lucine_chatbot.models.operator import AuditLog, Operator, RevokedToken, Role
+from lucine_chatbot.models.outbox import OutboxMessage, OutboxStatus
+from lucine_chatbot.models.push import PushSubscription
+from lucine_chatbot.models.ticket import ContactMethod, Priority, Ticket, TicketNote, TicketStatus
 
 __all__ = [
     "AnalyticsEvent", "AuditLog", "AutomatedText", "CalendarOverride", "CannedReply", "ChatSession", "ChatStatus",

@@ -4,8 +4,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from .base import JSONType, utcnow
+from lucine_chatbot.extensions import db
+from lucine_chatbot.models.base import JSONType, utcnow
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 

@@ -4,9 +4,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from .base import JSONType, StrEnum, enum_column, utcnow
-from .event import BigId
+from lucine_chatbot.extensions import db
+from lucine_chatbot.models.base import JSONType, StrEnum, enum_column, utcnow
+from lucine_chatbot.models.event import BigId
 
 
 class OutboxStatus(StrEnum):

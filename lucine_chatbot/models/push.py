@@ -4,8 +4,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import JSONType, utcnow
+from lucine_chatbot.extensions import db
+from lucine_chatbot.models.base import JSONType, utcnow
 
 # The longest endpoint we store: FCM's are ~200 characters, WNS's ~400; the unique index still fits a btree page.
 ENDPOINT_LENGTH = 2048

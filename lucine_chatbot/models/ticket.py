@@ -4,8 +4,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import StrEnum, enum_column, utcnow
+from lucine_chatbot.extensions import db
+from lucine_chatbot.models.base import StrEnum, enum_column, utcnow
 
 
 class TicketStatus(StrEnum):

@@ -11,7 +11,7 @@ from pydantic import ValidationError as PydanticError
 from pydantic.alias_generators import to_camel
 from pydantic.json_schema import GenerateJsonSchema
 
-from ..errors import BadRequest, UnsupportedMediaType, ValidationError
+from lucine_chatbot.platform.errors import BadRequest, UnsupportedMediaType, ValidationError
 
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 INT_LIMIT = 2**31 - 1  # PostgreSQL INTEGER; a bigger number would be a database error, not a 422

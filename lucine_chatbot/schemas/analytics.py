@@ -4,8 +4,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ..services.events import EVENT_TYPES
-from . import ApiModel, IsoDate, IsoDateTime
+from lucine_chatbot.insights.events import EVENT_TYPES
+from lucine_chatbot.schemas import ApiModel, IsoDate, IsoDateTime
 
 Metric = Literal["chats", "escalations", "tickets", "csat", "aiResolutionRate"]
 

@@ -3,7 +3,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from . import ApiModel, IsoDate
+from lucine_chatbot.schemas import ApiModel, IsoDate
 
 StatusName = Literal["ACTIVE", "IDLE", "WAITING_OPERATOR", "WITH_OPERATOR", "WAITING_CLIENT", "RESOLVED",
                      "NOT_RESOLVED", "CANCELLED", "ENDED"]

@@ -3,8 +3,8 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
-from . import ApiModel
-from .common import iso
+from lucine_chatbot.schemas import ApiModel
+from lucine_chatbot.schemas.common import iso
 
 
 class AutomatedTextQuery(ApiModel):

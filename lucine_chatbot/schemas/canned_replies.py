@@ -3,7 +3,7 @@ from typing import Annotated, Literal
 
 from pydantic import StringConstraints
 
-from . import ApiModel
+from lucine_chatbot.schemas import ApiModel
 
 Shortcut = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^/?[\w-]+$")]
 Title = Annotated[str, StringConstraints(min_length=1, max_length=120)]

@@ -4,9 +4,9 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ..errors import BadRequest
-from . import INT_LIMIT, ApiModel
-from .common import message_out, visitor_operator_out
+from lucine_chatbot.platform.errors import BadRequest
+from lucine_chatbot.schemas import INT_LIMIT, ApiModel
+from lucine_chatbot.schemas.common import message_out, visitor_operator_out
 
 
 class ChatRequest(ApiModel):

@@ -3,8 +3,8 @@ from typing import Annotated, Literal
 
 from pydantic import StringConstraints
 
-from . import INT_LIMIT, ApiModel
-from .common import iso, message_out, operator_out
+from lucine_chatbot.schemas import INT_LIMIT, ApiModel
+from lucine_chatbot.schemas.common import iso, message_out, operator_out
 
 SessionId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Status = Literal["ACTIVE", "IDLE", "WAITING_OPERATOR", "WITH_OPERATOR", "WAITING_CLIENT", "RESOLVED",

@@ -4,8 +4,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from . import ApiModel, Omittable
-from .common import iso
+from lucine_chatbot.schemas import ApiModel, Omittable
+from lucine_chatbot.schemas.common import iso
 
 Language = Literal["it", "en", "de"]
 DayStatusName = Literal["OPEN", "CLOSED", "SOLD_OUT", "CANCELLED"]
@@ -65,7 +65,7 @@ def calendar_out(view, timezone):
 
 
 def parse_date(value):
-    from ..errors import ValidationError
+    from lucine_chatbot.platform.errors import ValidationError
 
     try:
         return dt.date.fromisoformat(value)

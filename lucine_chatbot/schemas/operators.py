@@ -3,8 +3,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from . import ApiModel
-from .common import iso, message_out, operator_out
+from lucine_chatbot.schemas import ApiModel
+from lucine_chatbot.schemas.common import iso, message_out, operator_out
 
 SessionId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Username = Annotated[str, StringConstraints(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")]

@@ -3,7 +3,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from . import ApiModel
+from lucine_chatbot.schemas import ApiModel
 
 ContactMethodName = Literal["EMAIL", "WHATSAPP", "PHONE"]
 TicketStatusName = Literal["OPEN", "IN_PROGRESS", "WAITING_USER", "RESOLVED", "CLOSED", "ESCALATED"]

@@ -3,7 +3,7 @@ from datetime import datetime
 
 import pytest
 
-from lucine_chatbot.services import events
+from lucine_chatbot.insights import events
 
 from .. import factories
 from ..services.test_analytics_day import EXPECTED_13_DEC, clock, day  # noqa: F401  (fixtures)
@@ -86,9 +86,9 @@ def test_events_filter_by_type_session_time_and_limit(client, clock, operator_he
 
 def test_operator_logins_with_their_addresses_are_for_admins_only(client, make, operator, operator_headers,
                                                                  admin_headers):
-    from lucine_chatbot.services import auth
+    from lucine_chatbot.operators import access
 
-    auth.login(operator.username, make.DEFAULT_PASSWORD, ip_address="203.0.113.7")
+    access.login(operator.username, make.DEFAULT_PASSWORD, ip_address="203.0.113.7")
     for query in ("", "?type=operator_login", "?limit=1"):
         seen = client.get(f"/api/analytics/events{query}", headers=operator_headers).json["events"]
         assert all(e["type"] != "operator_login" for e in seen) and "203.0.113.7" not in str(seen), query

@@ -1,7 +1,7 @@
 """Automated texts: every key in it/en/de, admin edits validated by placeholder, used at once."""
 import pytest
 
-from lucine_chatbot.services import automated_texts
+from lucine_chatbot.content import automated_texts
 
 
 def put(client, headers, key, language, text):

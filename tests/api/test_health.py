@@ -1,7 +1,7 @@
 """GET /api/health: up or down for the public, the details for operators and configured monitors."""
 import pytest
 
-from lucine_chatbot.services import timeouts
+from lucine_chatbot.chats import sweep
 
 from ..conftest import TEST_REDIS_URL
 
@@ -31,11 +31,11 @@ def test_a_bad_token_or_a_wrong_monitor_token_gets_the_public_answer_not_an_erro
 def test_a_revoked_or_deactivated_operator_gets_the_public_answer(client, make, db_session):
     from flask_jwt_extended import decode_token
 
-    from lucine_chatbot.services import auth
+    from lucine_chatbot.operators import access
 
     gone = make.operator(username="gone-op")
     headers = make.auth_headers(gone)
-    auth.logout(gone, decode_token(headers["Authorization"].split()[1]))
+    access.logout(gone, decode_token(headers["Authorization"].split()[1]))
     assert client.get("/api/health", headers=headers).json == {"status": "up"}
     inactive = make.operator(username="inactive-op")
     headers = make.auth_headers(inactive)
@@ -88,7 +88,7 @@ def test_health_counts_open_chats(details, make):
 
 
 def test_health_shows_the_last_sweep(details, app):
-    timeouts.sweep()
+    sweep.sweep()
     assert details().json["services"]["scheduler"]["lastSweepAt"].endswith("Z")
 
 

@@ -1,5 +1,5 @@
 """/api/knowledge (operators read, admins write) and /api/calendar, exactly as API.md."""
-from lucine_chatbot.services import assistant
+from lucine_chatbot import assistant
 
 from ..assistant_helpers import kb  # noqa: F401  (fixture)
 

@@ -5,7 +5,8 @@ import pytest
 
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import PushSubscription, SystemState
-from lucine_chatbot.services import presence, vapid
+from lucine_chatbot.operators import presence
+from lucine_chatbot.push import vapid
 from tests import factories
 
 from ..push_receiver import PushService

@@ -157,17 +157,17 @@ def test_nulls_in_an_operator_edit_change_nothing(client, admin_headers, operato
 
 def test_a_username_taken_between_check_and_commit_is_a_409_not_a_500(client, admin_headers, monkeypatch):
     """Two admins create the same username at once: the loser's commit hits the unique index."""
-    from lucine_chatbot.services import operators
+    from lucine_chatbot.operators import accounts
 
-    original = operators.create_operator
+    original = accounts.create_operator
 
     def create_then_twin(username, password, **fields):
         operator = original(username, password, **fields)
-        operators.db.session.add(operators.Operator(username=username, name="Twin", display_name="Twin",
+        accounts.db.session.add(accounts.Operator(username=username, name="Twin", display_name="Twin",
                                                     password_hash="x"))
         return operator
 
-    monkeypatch.setattr(operators, "create_operator", create_then_twin)
+    monkeypatch.setattr(accounts, "create_operator", create_then_twin)
     response = client.post("/api/operators", headers=admin_headers,
                            json={"username": "twin", "email": "twin@example.com", "name": "Twin",
                                  "password": "long-enough-pw", "role": "OPERATOR"})
@@ -182,7 +182,7 @@ def test_a_password_reset_role_change_or_deactivation_revokes_the_tokens_issued_
     old = factories.auth_headers(operator)
     assert client.get("/api/operators/me", headers=old).status_code == 200
     a_second_later = utcnow().replace(microsecond=0) + timedelta(seconds=1)  # tokens carry whole seconds
-    monkeypatch.setattr("lucine_chatbot.services.operators.utcnow", lambda: a_second_later)
+    monkeypatch.setattr("lucine_chatbot.operators.accounts.utcnow", lambda: a_second_later)
     response = client.patch(f"/api/operators/{operator.id}", json=change, headers=admin_headers)
     assert response.status_code == 200, response.json
     refused = client.get("/api/operators/me", headers=old)

@@ -5,9 +5,10 @@ import pytest
 import sqlalchemy as sa
 
 from lucine_chatbot.extensions import db
-from lucine_chatbot.jobs import dispatch
+from lucine_chatbot.platform import dispatch
 from lucine_chatbot.models import ChatSession, ChatStatus, Operator
-from lucine_chatbot.services import operator_chats, poll_cache, state_machine, visitor_limits
+from lucine_chatbot.chats import operator_desk, state_machine
+from lucine_chatbot.chats.visitor import poll_cache, visitor_limits
 
 from ..assistant_helpers import kb  # noqa: F401  (fixture)
 from ..sql_statements import Statements
@@ -89,7 +90,7 @@ def test_taking_the_chat_and_renaming_the_operator_show_at_the_next_poll(client,
         poll(client, session.public_id, first.id)
     assert sql.count > 0, "a waiting chat's queue position moves on its own: never cached"
 
-    operator_chats.take_chat(operator.id, session.public_id)  # the atomic UPDATE … WHERE operator_id IS NULL
+    operator_desk.take_chat(operator.id, session.public_id)  # the atomic UPDATE … WHERE operator_id IS NULL
     newest = newest_id(client, session.public_id)
     body = settled(client, session.public_id, newest)
     assert body["status"] == "WITH_OPERATOR" and body["operator"]["displayName"] == "Elfo"
@@ -203,7 +204,7 @@ def test_taking_one_chat_leaves_the_other_widgets_cached(client, make, chat):
     waiting = make.chat(status="WAITING_OPERATOR")
     make.message(waiting, "Un operatore, per favore")
     db.session.commit()
-    operator_chats.take_chat(operator.id, waiting.public_id)
+    operator_desk.take_chat(operator.id, waiting.public_id)
     with Statements() as sql:
         poll(client, session_id, newest)
     assert sql.count == 0

@@ -6,7 +6,7 @@ import pytest
 from lucine_chatbot.app import create_app
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import AnalyticsEvent, AuditLog, ChatSession, Message, Ticket
-from lucine_chatbot.services import tickets
+from lucine_chatbot.tickets import intake
 
 
 def post_ticket(client, **body):
@@ -117,7 +117,7 @@ def test_resume_with_an_unknown_token_is_404(client):
 def make_tickets(count, **fields):
     made = []
     for n in range(count):
-        ticket, _ = tickets.create_ticket_from_visitor(f"richiesta {n}", "EMAIL", email="a@example.com")
+        ticket, _ = intake.create_ticket_from_visitor(f"richiesta {n}", "EMAIL", email="a@example.com")
         for key, value in fields.items():
             setattr(ticket, key, value)
         made.append(ticket)

@@ -3,7 +3,7 @@ import pytest
 from playwright.sync_api import expect
 
 from lucine_chatbot.extensions import db
-from lucine_chatbot.services import events
+from lucine_chatbot.insights import events
 from tests import factories
 
 from .helpers import XSS, no_dialogs, operator, queued_chat, sign_in

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import utcnow
-from lucine_chatbot.services import tickets
+from lucine_chatbot.tickets import intake
 
 from .conftest import screenshot_path
 from .helpers import operator, queued_chat, sign_in
@@ -48,7 +48,7 @@ def phone(browser, live_server, console_errors, request):
 def busy_day():
     """Content on every page, with long unbroken text where a layout could overflow."""
     chat = queued_chat(text="Buonasera! " + "parcheggio" * 12 + " è gratuito per i camper?")
-    tickets.create_ticket_from_visitor("Ho perso i biglietti " + "x" * 80, "EMAIL",
+    intake.create_ticket_from_visitor("Ho perso i biglietti " + "x" * 80, "EMAIL",
                                        email="a.very.long.address.for.testing@example.com",
                                        now=utcnow() - timedelta(days=2))
     db.session.commit()

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import ContactMethod, Ticket, TicketNote, TicketStatus, utcnow
-from lucine_chatbot.services.tickets import build_ticket
+from lucine_chatbot.tickets.intake import build_ticket
 
 from .helpers import XSS, no_dialogs, operator, reread, sign_in
 

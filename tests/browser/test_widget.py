@@ -9,10 +9,10 @@ import pytest
 from playwright.sync_api import expect
 
 from lucine_chatbot.extensions import db
-from lucine_chatbot.jobs import dispatch
+from lucine_chatbot.platform import dispatch
 from lucine_chatbot.models import ChatSession, KnowledgeItem, Message, OperatorChat, utcnow
-from lucine_chatbot.services import timeouts
-from lucine_chatbot.services.seed import seed_all
+from lucine_chatbot.chats import sweep
+from lucine_chatbot.seed import seed_all
 
 from ..conftest import TEST_DATABASE_URL, TEST_REDIS_URL
 from ..openai_stub import Stream, serve_for
@@ -327,7 +327,7 @@ def test_a_silent_visitor_is_asked_if_still_there_and_answering_brings_the_opera
 
     reread()  # the sweep the worker runs, once the visitor has been silent for WAITING_CLIENT_AFTER_SECONDS
     silent = timedelta(seconds=app.config["WAITING_CLIENT_AFTER_SECONDS"] + 5)
-    assert timeouts.sweep(now=utcnow() + silent)["await_client"] == 1
+    assert sweep.sweep(now=utcnow() + silent)["await_client"] == 1
     expect(messages(page, "SYSTEM").last).to_have_text("Ci sei ancora? Se hai bisogno di altro, scrivi pure qui.")
     expect(page.locator("#lucine-chat-operator")).to_contain_text("Elena")  # still her chat
 

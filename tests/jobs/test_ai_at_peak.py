@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 
 from lucine_chatbot.extensions import db
-from lucine_chatbot.jobs import dispatch
+from lucine_chatbot.platform import dispatch
 from lucine_chatbot.jobs.ai_reply import generate_reply
 from lucine_chatbot.jobs.worker import build_worker
 from lucine_chatbot.models import ChatSession, Message, Sender, utcnow
-from lucine_chatbot.services import conversation, drafts
+from lucine_chatbot.chats.visitor import drafts, replies
 
 from ..assistant_helpers import kb  # noqa: F401  (fixture)
 from ..openai_stub import Stream, serve_for
@@ -185,7 +185,7 @@ def test_a_late_llm_answer_is_dropped_when_the_deadline_answered_first(app, clie
     job = job_waiting_on_the_llm(app, llm, user_id)
 
     session = db.session.query(ChatSession).filter_by(public_id=session_id).one()
-    assert conversation.answer_overdue(session.id, now=utcnow() + timedelta(seconds=60)) is True
+    assert replies.answer_overdue(session.id, now=utcnow() + timedelta(seconds=60)) is True
     job.join(10)
 
     [bot] = bot_replies(user_id)

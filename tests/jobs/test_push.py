@@ -7,8 +7,11 @@ import pytest
 from lucine_chatbot.extensions import db
 from lucine_chatbot.jobs import push as push_jobs
 from lucine_chatbot.models import OperatorChat, PushSubscription, QueueEntry, Ticket, utcnow
-from lucine_chatbot.services import escalation, operator_chats, presence, push, ticket_desk, tickets, timeouts
-from lucine_chatbot.services.notifications import DeliveryError
+from lucine_chatbot.chats import escalation, operator_desk, sweep
+from lucine_chatbot.operators import presence
+from lucine_chatbot.push import subscriptions
+from lucine_chatbot.tickets import desk, intake
+from lucine_chatbot.notifications import DeliveryError
 
 from ..push_receiver import PushService
 
@@ -21,7 +24,7 @@ def service():
 
 def subscribe(operator, service, events=None, status=201):
     info = service.subscribe(status=status)
-    row = push.subscribe(operator, info["endpoint"], info["keys"]["p256dh"], info["keys"]["auth"], events)
+    row = subscriptions.subscribe(operator, info["endpoint"], info["keys"]["p256dh"], info["keys"]["auth"], events)
     return row
 
 
@@ -43,7 +46,7 @@ def test_an_assignment_reaches_her_device_encrypted_and_vapid_signed(make, servi
     assert push_message["payload"] == {"title": "Chat assegnata a te", "body": "Buonasera, il parcheggio è gratuito?",
                                        "url": f"/dashboard/chats/{chat.public_id}", "tag": f"chat-{chat.public_id}"}
     assert push_message["urgency"] == "high" and push_message["ttl"] == push_jobs.LIVE["ttl"]
-    assert push_message["key"] == push.vapid.public_key()  # signed with the key the browser subscribed with
+    assert push_message["key"] == subscriptions.vapid.public_key()  # signed with the key the browser subscribed with
     assert push_message["claims"]["sub"] == "mailto:info@lucinedinatale.it"
     assert db.session.query(PushSubscription).one().last_success_at is not None
 
@@ -52,7 +55,7 @@ def test_a_chat_she_takes_herself_is_not_pushed_to_her(make, service, run_jobs):
     giulia = make.operator(is_online=False)
     subscribe(giulia, service)
     chat = make.chat(status="WAITING_OPERATOR")
-    operator_chats.take_chat(giulia.id, chat.public_id)
+    operator_desk.take_chat(giulia.id, chat.public_id)
     run_jobs()
     assert service.received == []
 
@@ -126,7 +129,7 @@ def test_a_requeued_chat_is_pushed_to_operators_online_with_free_capacity(make, 
     escalation.request_operator(chat, "typed_request", now=now - timedelta(seconds=200))
     assert chat.operator_id == silent.id
     db.session.commit()
-    timeouts.sweep(now)  # silent for 200 s: back to the queue, nobody else has room
+    sweep.sweep(now)  # silent for 200 s: back to the queue, nobody else has room
     run_jobs()
     assert db.session.query(QueueEntry).filter_by(session_id=chat.id, status="WAITING").count() == 1
     [received] = service.wait_for(1)
@@ -140,11 +143,11 @@ def test_a_ticket_past_its_sla_is_pushed_to_admins_only(make, service, run_jobs)
     giulia = make.operator()
     subscribe(boss, service)
     subscribe(giulia, service)
-    ticket, _ = tickets.create_ticket_from_visitor("Biglietto perso", "EMAIL", email="a@example.com",
+    ticket, _ = intake.create_ticket_from_visitor("Biglietto perso", "EMAIL", email="a@example.com",
                                                    now=utcnow() - timedelta(days=2))
     ticket.due_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
-    assert ticket_desk.escalate_overdue(utcnow()) == 1
+    assert desk.escalate_overdue(utcnow()) == 1
     run_jobs()
     [received] = service.wait_for(1)
     ticket = db.session.get(Ticket, ticket.id)

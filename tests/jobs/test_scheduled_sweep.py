@@ -6,11 +6,13 @@ from datetime import timedelta
 import pytest
 
 from lucine_chatbot.extensions import db
-from lucine_chatbot.jobs import dispatch
+from lucine_chatbot.platform import dispatch
 from lucine_chatbot.jobs.schedule import periodic_jobs
 from lucine_chatbot.jobs.worker import build_worker
 from lucine_chatbot.models import ChatSession, ChatStatus, Ticket, TicketStatus, utcnow
-from lucine_chatbot.services import system_state, tickets, timeouts
+from lucine_chatbot.content import system_state
+from lucine_chatbot.tickets import intake
+from lucine_chatbot.chats import sweep
 
 from ..receivers import HttpServer, SmtpServer
 
@@ -36,7 +38,7 @@ def test_the_worker_alone_runs_the_scheduled_sweep_and_sends_what_it_causes(app,
                                last_activity_at=now - timedelta(seconds=700),
                                last_operator_message_at=now - timedelta(seconds=700))
     abandoned = make.chat(status="WAITING_OPERATOR", last_activity_at=now - timedelta(hours=1))
-    ticket, _ = tickets.create_ticket_from_visitor("Aiuto", "EMAIL", email="a@example.com",
+    ticket, _ = intake.create_ticket_from_visitor("Aiuto", "EMAIL", email="a@example.com",
                                                    now=now - timedelta(days=2))
     db.session.commit()
 
@@ -50,7 +52,7 @@ def test_the_worker_alone_runs_the_scheduled_sweep_and_sends_what_it_causes(app,
     assert db.session.get(ChatSession, silent_visitor.id).status == ChatStatus.WAITING_CLIENT
     assert db.session.get(ChatSession, abandoned.id).status == ChatStatus.ENDED
     assert db.session.get(Ticket, ticket.id).status == TicketStatus.ESCALATED
-    assert system_state.get_value(timeouts.LAST_SWEEP_KEY)["at"].endswith("Z")
+    assert system_state.get_value(sweep.LAST_SWEEP_KEY)["at"].endswith("Z")
     assert dispatch._pending_periodic_ids(connection, "sweep"), "the next sweep slot is booked"
     alerts = [mail for mail in smtp.messages if mail["to"] == ["boss@example.com"]]
     assert len(alerts) == 1 and ticket.number in alerts[0]["subject"]

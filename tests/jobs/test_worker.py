@@ -11,10 +11,11 @@ import pytest
 import sqlalchemy as sa
 
 from lucine_chatbot.extensions import db
-from lucine_chatbot.jobs import dispatch, worker
-from lucine_chatbot.jobs.dispatch import job
-from lucine_chatbot.services import knowledge
-from lucine_chatbot.services.assistant import openai_provider
+from lucine_chatbot.platform import dispatch
+from lucine_chatbot.jobs import worker
+from lucine_chatbot.platform.dispatch import job
+from lucine_chatbot.content import knowledge
+from lucine_chatbot.assistant import openai_provider
 
 
 @job(timeout=10)

@@ -55,10 +55,10 @@ def test_a_patch_that_leaves_fields_out_still_changes_only_what_it_sends(client,
 ])
 def test_json_bodies_get_the_types_the_schema_publishes_no_coercion(client, admin_headers, item, make, method, url,
                                                                    body):
-    from lucine_chatbot.services import tickets
+    from lucine_chatbot.tickets import intake
 
     chat = make.chat()
-    ticket, _ = tickets.create_ticket_from_visitor("Rimborso", "EMAIL", email="ana@example.com")
+    ticket, _ = intake.create_ticket_from_visitor("Rimborso", "EMAIL", email="ana@example.com")
     url = url.format(item=item.id, session=chat.public_id, ticket=ticket.id)
     response = client.open(url, method=method, json=body, headers=admin_headers)
     assert_json_error(response, 422, "VALIDATION_ERROR")
@@ -85,10 +85,10 @@ BAD_TEXT = ["a\\u0001b", "\\u001b[31mred", "\\u000bleading vertical tab", "trail
 @pytest.mark.parametrize("text", BAD_TEXT)
 def test_control_characters_and_lone_surrogates_in_free_text_are_a_422(client, admin_headers, item, make,
                                                                         method, url, template, text):
-    from lucine_chatbot.services import tickets
+    from lucine_chatbot.tickets import intake
 
     chat = make.chat(status="WITH_OPERATOR")
-    ticket, _ = tickets.create_ticket_from_visitor("Rimborso", "EMAIL", email="ana@example.com")
+    ticket, _ = intake.create_ticket_from_visitor("Rimborso", "EMAIL", email="ana@example.com")
     url = url.format(item=item.id, ticket=ticket.id)
     response = raw_json(client, method, url, template.format(session=chat.public_id, text=text), admin_headers)
     assert_json_error(response, 422, "VALIDATION_ERROR")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from lucine_chatbot.redaction import redact
+from lucine_chatbot.platform.redaction import redact
 
 from .conftest import assert_json_error
 
@@ -98,7 +98,7 @@ def test_paths_without_secrets_are_logged_as_they_are():
 
 
 def test_gunicorn_and_the_app_error_log_use_the_same_redaction():
-    from lucine_chatbot import errors
+    from lucine_chatbot.platform import errors
 
     assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["redact"] is redact
     assert errors.redact is redact
@@ -111,7 +111,7 @@ def test_an_unhandled_error_logs_the_path_without_the_session_id(build_probe_app
     def explode(session_id):
         raise RuntimeError("boom")
 
-    with caplog.at_level("ERROR", logger="lucine_chatbot.errors"):
+    with caplog.at_level("ERROR", logger="lucine_chatbot.platform.errors"):
         response = probe_app.test_client().get(f"/api/chat/{SECRET}/explode")
     assert response.status_code == 500
     assert "unhandled error" in caplog.text and SECRET not in caplog.text

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from config import normalise_database_url
 from lucine_chatbot.extensions import db
-from lucine_chatbot.jobs import dispatch
+from lucine_chatbot.platform import dispatch
 
 from .. import factories
 from ..conftest import TEST_DATABASE_URL
@@ -112,7 +112,7 @@ def test_a_request_caught_by_the_outage_is_a_503_and_the_next_one_succeeds(clien
 
 
 def test_a_visitor_message_is_answered_in_the_response_when_redis_is_down(client, redis_down):
-    from lucine_chatbot.services import seed
+    from lucine_chatbot import seed
 
     seed.seed_all()
     response = client.post("/api/chat", json={"message": "A che ora aprite?"})

@@ -25,7 +25,7 @@ from schemathesis.config import SchemathesisConfig
 
 from lucine_chatbot.extensions import db, limiter
 from lucine_chatbot.models import CannedReply, KnowledgeItem
-from lucine_chatbot.services import tickets
+from lucine_chatbot.tickets import intake
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "20"))
 SEED = os.environ.get("FUZZ_SEED")  # unset: the fixed, derandomised run; set: another reproducible run
@@ -56,7 +56,7 @@ def rows(make, admin):
                          answer="17:30-23:00", keywords=["orari"])
     reply = CannedReply(shortcut="/fuzz", title="Fuzz", text="Ciao", language="it")
     db.session.add_all([item, reply])
-    ticket, token = tickets.create_ticket_from_visitor("Biglietto perso", "EMAIL", email="ana@example.com",
+    ticket, token = intake.create_ticket_from_visitor("Biglietto perso", "EMAIL", email="ana@example.com",
                                                        session_public_id=chat.public_id)
     other = make.operator(username="fuzz-target")
     return {"session_id": chat.public_id, "item_id": item.id, "reply_id": reply.id, "ticket_id": ticket.id,

@@ -7,7 +7,7 @@ import pytest
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import ChatSession, Message, Sender, utcnow
 from config import BaseConfig
-from lucine_chatbot.services import recovery, timeouts
+from lucine_chatbot.chats import recovery, sweep
 
 from ..assistant_helpers import kb  # noqa: F401  (fixture)
 from ..openai_stub import completion, serve_for
@@ -39,7 +39,7 @@ def pending(chat):
 
 def test_the_sweep_answers_a_message_whose_job_never_replied(make, kb):
     chat, user = stuck_chat(make)
-    timeouts.sweep()
+    sweep.sweep()
     [bot] = replies(chat)
     assert bot.reply_to_id == user.id and bot.meta["provider"] == "offline"
     assert pending(chat) is False

@@ -1,7 +1,7 @@
 """Analytics service: local-day boundaries (Rome, DST included) and the event log, on both backends."""
 from datetime import date, datetime, timedelta
 
-from lucine_chatbot.services import analytics, events
+from lucine_chatbot.insights import analytics, events
 
 from .. import factories
 from .test_analytics_day import clock  # noqa: F401  (fixture)

@@ -6,8 +6,11 @@ import pytest
 
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import Operator, base
-from lucine_chatbot.services import (analytics, conversation, escalation, events, operator_chats, ticket_desk,
-                                     tickets, timeouts)
+from lucine_chatbot.insights import analytics, events
+from lucine_chatbot.chats.visitor import conversation
+from lucine_chatbot.chats import escalation, operator_desk
+from lucine_chatbot.chats import sweep as sweep_rules
+from lucine_chatbot.tickets import desk, intake
 
 from .. import factories
 
@@ -76,7 +79,7 @@ def ask_for_operator(clock, session, when):
 
 
 def operator_replies(clock, session, when):
-    operator_chats.send_message(session.operator_id, session.public_id, "Eccomi", now=clock.at(when))
+    operator_desk.send_message(session.operator_id, session.public_id, "Eccomi", now=clock.at(when))
 
 
 def close(clock, session, when, rating=None, rated_when=None):
@@ -89,23 +92,23 @@ def close(clock, session, when, rating=None, rated_when=None):
 
 def ticket_from_chat(clock, session, when, priority):
     operator = db.session.get(Operator, session.operator_id)
-    return tickets.create_ticket_from_chat(session.public_id, operator, "Aiuto", priority=priority,
+    return intake.create_ticket_from_chat(session.public_id, operator, "Aiuto", priority=priority,
                                            now=clock.at(when))
 
 
 def visitor_ticket(clock, when, session=None):
-    ticket, _token = tickets.create_ticket_from_visitor(
+    ticket, _token = intake.create_ticket_from_visitor(
         "Vorrei cambiare data", "EMAIL", email="visitatore@example.com",
         session_public_id=session.public_id if session else None, now=clock.at(when))
     return ticket
 
 
 def resolve(clock, ticket, operator, when):
-    ticket_desk.update_ticket(ticket.id, operator, {"status": "RESOLVED"}, now=clock.at(when))
+    desk.update_ticket(ticket.id, operator, {"status": "RESOLVED"}, now=clock.at(when))
 
 
 def sweep(clock, when):
-    timeouts.sweep(clock.at(when))
+    sweep_rules.sweep(clock.at(when))
 
 
 def set_online(operators, online):

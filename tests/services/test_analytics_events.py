@@ -3,37 +3,40 @@ import inspect
 
 import pytest
 
-from lucine_chatbot.services import (assignment, auth, chat_management, conversation, escalation, events,
-                                     operator_chats, state_machine, ticket_desk, tickets, timeouts)
+from lucine_chatbot.chats import assignment, management, escalation, operator_desk, state_machine, sweep
+from lucine_chatbot.operators import access
+from lucine_chatbot.chats.visitor import conversation, replies
+from lucine_chatbot.insights import events
+from lucine_chatbot.tickets import desk, intake
 
-from lucine_chatbot.services.notifications import phone_limits
+from lucine_chatbot.notifications import phone_limits
 
 from ..assistant_helpers import kb, say  # noqa: F401  (fixture)
 
 # type → the functions that record it, where the change happens (also listed in docs/analytics.md)
 PRODUCERS = {
-    "chat_started": [conversation.open_session, tickets.new_session],
+    "chat_started": [conversation.open_session, intake.new_session],
     "chat_message": [conversation.post_message],
-    "ai_response": [conversation._store_reply],
-    "ai_error": [conversation._store_reply],
+    "ai_response": [replies._store_reply],
+    "ai_error": [replies._store_reply],
     "escalation_request": [escalation.request_operator],
     "operator_connected": [assignment.assign],
     "escalation_failed": [escalation.offer_ticket],
-    "queue_timeout": [timeouts.offer_ticket_after_long_wait],
-    "chat_timeout": [timeouts.end_inactive],
+    "queue_timeout": [sweep.offer_ticket_after_long_wait],
+    "chat_timeout": [sweep.end_inactive],
     "chat_reactivated": [conversation.to_human],
     "chat_status_changed": [state_machine.change_status],
     "chat_resolved": [escalation.close_chat],
-    "chat_abandoned": [timeouts.end_inactive],
-    "chat_transferred": [operator_chats.transfer_chat],
+    "chat_abandoned": [sweep.end_inactive],
+    "chat_transferred": [operator_desk.transfer_chat],
     "chat_rated": [conversation.rate],
-    "internal_note_added": [chat_management.add_internal_note],
-    "ticket_created": [tickets.create_ticket_from_visitor, tickets.create_ticket_from_chat],
-    "ticket_from_chat": [tickets.create_ticket_from_chat],
-    "ticket_resolved": [ticket_desk.change_ticket_status],
-    "ticket_sla_breached": [ticket_desk.escalate_overdue],
-    "operator_login": [auth.login],
-    "operator_logout": [auth.logout],
+    "internal_note_added": [management.add_internal_note],
+    "ticket_created": [intake.create_ticket_from_visitor, intake.create_ticket_from_chat],
+    "ticket_from_chat": [intake.create_ticket_from_chat],
+    "ticket_resolved": [desk.change_ticket_status],
+    "ticket_sla_breached": [desk.escalate_overdue],
+    "operator_login": [access.login],
+    "operator_logout": [access.logout],
     "data_deleted": [conversation.erase],
     "sms_cap_reached": [phone_limits.record_cap_reached],
 }

@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from lucine_chatbot.services import assistant
-from lucine_chatbot.services.assistant import offline, text
+from lucine_chatbot import assistant
+from lucine_chatbot.assistant import offline, text
 
 from ..assistant_helpers import kb  # noqa: F401  (fixture)
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from lucine_chatbot.services.assistant import evaluation
+from lucine_chatbot.assistant import evaluation
 
 from ..assistant_helpers import kb  # noqa: F401  (fixture)
 from ..openai_stub import serve_for
@@ -86,7 +86,7 @@ def test_eval_assistant_refuses_the_openai_provider_without_a_key(kb, runner, ap
 
 
 def test_a_stray_number_in_noise_is_not_a_confident_answer(app):
-    from lucine_chatbot.services import knowledge
+    from lucine_chatbot.content import knowledge
 
     for noise in ("<img src=x onerror=alert(1)>", "<script>alert(1)</script>", "1"):
         match = knowledge.best_match(noise, "it")

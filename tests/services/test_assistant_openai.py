@@ -5,7 +5,8 @@ import time
 import pytest
 
 from lucine_chatbot.models import Sender
-from lucine_chatbot.services import assistant, calendar
+from lucine_chatbot import assistant
+from lucine_chatbot.content import calendar
 
 from ..assistant_helpers import kb  # noqa: F401  (fixture)
 from ..openai_stub import Stream, serve_for
@@ -48,14 +49,14 @@ def test_the_english_prompt_has_english_and_italian_items(stub, kb):
 
 def test_only_the_newest_history_messages_are_sent_oldest_first(stub, kb, app, monkeypatch):
     monkeypatch.setitem(app.config, "AI_HISTORY_MESSAGES", 3)
-    from lucine_chatbot.services import conversation
+    from lucine_chatbot.chats.visitor import replies
     from ..factories import chat, message
 
     session = chat()
     for n in range(6):
         message(session, f"m{n}", sender="USER" if n % 2 == 0 else "BOT")
     last = message(session, "ultima domanda")
-    history = conversation.history_before(last, 3)
+    history = replies.history_before(last, 3)
     assert [body for _, body in history] == ["m3", "m4", "m5"]
 
 

@@ -2,7 +2,7 @@
 question carries the season, and a group's visit is still offered a human whatever the model answers."""
 import pytest
 
-from lucine_chatbot.services import assistant
+from lucine_chatbot import assistant
 
 from ..assistant_helpers import kb  # noqa: F401  (fixture)
 from ..openai_stub import serve_for

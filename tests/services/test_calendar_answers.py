@@ -4,8 +4,9 @@ import datetime as dt
 import pytest
 
 from lucine_chatbot.models import DayStatus
-from lucine_chatbot.services import assistant, calendar
-from lucine_chatbot.services.assistant import calendar_answers
+from lucine_chatbot import assistant
+from lucine_chatbot.content import calendar
+from lucine_chatbot.assistant import calendar_answers
 
 from ..assistant_helpers import kb  # noqa: F401  (fixture)
 

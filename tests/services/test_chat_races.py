@@ -1,14 +1,16 @@
 """Pairs of use cases racing on one chat, each on its own thread and connection (PostgreSQL): whichever wins,
 the chat ends in a legal state, the loser gets a domain answer (409/403) or a consistent outcome, never a
 deadlock or a 503, and nobody writes over a change it did not see (issue 21; the lock order in
-services/chats.py)."""
+services/lookup.py)."""
 from datetime import timedelta
 
 import pytest
 
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import (ChatSession, ChatStatus, Message, Operator, OperatorChat, Sender, utcnow)
-from lucine_chatbot.services import auth, chat_management, conversation, operator_chats, operators, timeouts
+from lucine_chatbot.operators import accounts, presence
+from lucine_chatbot.chats import management, operator_desk, sweep
+from lucine_chatbot.chats.visitor import conversation
 
 from ..concurrency import race
 
@@ -38,7 +40,7 @@ def test_a_visitor_message_racing_the_sweeps_end_never_revives_an_ended_chat(app
         chat_id, public_id, text = chat.id, chat.public_id, f"Ci siete ancora? ({round_})"
 
         race(app, lambda: conversation.post_message(public_id, text),
-             lambda: (timeouts.end_inactive(utcnow()), db.session.commit()))
+             lambda: (sweep.end_inactive(utcnow()), db.session.commit()))
 
         chat = reload(ChatSession, chat_id)
         visitor_messages = db.session.query(Message).filter_by(session_id=chat_id, sender=Sender.USER).count()
@@ -59,7 +61,7 @@ def test_a_visitor_asking_for_a_human_while_the_only_operator_takes_the_chat(app
         chat_id, public_id = chat.id, chat.public_id
 
         outcomes = race(app, lambda: conversation.perform_action(public_id, "request_operator"),
-                        lambda: operator_chats.take_chat(operator_id, public_id))
+                        lambda: operator_desk.take_chat(operator_id, public_id))
 
         assert outcomes[0] == "ok" and outcomes[1] in ("ok", "ChatAlreadyTaken")
         chat = reload(ChatSession, chat_id)
@@ -79,8 +81,8 @@ def test_a_transfer_racing_a_close_leaves_the_chat_with_one_of_them(app, make):
         db.session.commit()
         chat_id, public_id = chat.id, chat.public_id
 
-        outcomes = race(app, lambda: operator_chats.transfer_chat(owner_id, public_id, target_id),
-                        lambda: chat_management.update_status(owner_id, public_id, "RESOLVED"))
+        outcomes = race(app, lambda: operator_desk.transfer_chat(owner_id, public_id, target_id),
+                        lambda: management.update_status(owner_id, public_id, "RESOLVED"))
 
         chat = reload(ChatSession, chat_id)
         if chat.status == ChatStatus.RESOLVED:  # the close first: the transfer found it closed
@@ -106,9 +108,9 @@ def test_an_operator_leaving_while_a_visitor_is_assigned_to_her(app, make, leavi
 
         def leave():
             if leaving == "offline":
-                auth.set_online(db.session.get(Operator, operator_id), False)
+                presence.set_online(db.session.get(Operator, operator_id), False)
             else:
-                operators.update_operator(operator_id, {"is_active": False})
+                accounts.update_operator(operator_id, {"is_active": False})
 
         race(app, lambda: conversation.perform_action(public_id, "request_operator"), leave)
 
@@ -131,11 +133,11 @@ class _Deadlock(Exception):
 def test_a_use_case_postgresql_aborted_for_a_deadlock_runs_once_more_and_no_more():
     import sqlalchemy as sa
 
-    from lucine_chatbot.services import chats
+    from lucine_chatbot.chats import lookup
 
     calls = []
 
-    @chats.retried_once
+    @lookup.retried_once
     def use_case(fail_times):
         calls.append(1)
         if len(calls) <= fail_times:
@@ -149,6 +151,6 @@ def test_a_use_case_postgresql_aborted_for_a_deadlock_runs_once_more_and_no_more
     assert len(calls) == 2
     calls.clear()
     with pytest.raises(sa.exc.OperationalError):  # not transient (a lost connection): shown as 503, not rerun
-        chats.retried_once(lambda: calls.append(1) or (_ for _ in ()).throw(
+        lookup.retried_once(lambda: calls.append(1) or (_ for _ in ()).throw(
             sa.exc.OperationalError("SELECT 1", {}, Exception("server closed the connection"))))()
     assert len(calls) == 1

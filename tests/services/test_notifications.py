@@ -11,9 +11,14 @@ import pytest
 from lucine_chatbot.extensions import db
 from lucine_chatbot.jobs import notify
 from lucine_chatbot.models import OutboxMessage, OutboxStatus, utcnow
-from lucine_chatbot.services import events, notifications, outbox, ticket_desk, tickets, timeouts
-from lucine_chatbot.services.notifications import DeliveryError, webhooks
-from lucine_chatbot.services.notifications.smtp import SmtpNotifier
+from lucine_chatbot.insights import events
+from lucine_chatbot import notifications
+from lucine_chatbot.notifications import outbox
+from lucine_chatbot.tickets import desk, intake
+from lucine_chatbot.chats import sweep
+from lucine_chatbot.notifications import DeliveryError
+from lucine_chatbot.notifications import webhooks
+from lucine_chatbot.notifications.smtp import SmtpNotifier
 
 from ..receivers import HttpServer, SmtpServer
 
@@ -57,17 +62,17 @@ def hooks(app, monkeypatch):
 
 def test_visitor_gets_a_confirmation_mail_with_number_due_time_and_resume_link(smtp, run_jobs, make):
     chat = make.chat(language="en")
-    ticket, token = tickets.create_ticket_from_visitor("Lost my ticket", "EMAIL", email="ana@example.com",
+    ticket, token = intake.create_ticket_from_visitor("Lost my ticket", "EMAIL", email="ana@example.com",
                                                        session_public_id=chat.public_id, now=NOW)
     run_jobs()
     [mail] = smtp.messages
     assert mail["to"] == ["ana@example.com"] and ticket.number in mail["subject"]
-    assert ticket.number in mail["text"] and tickets.format_reply_by(ticket.due_at, "en") in mail["text"]
+    assert ticket.number in mail["text"] and intake.format_reply_by(ticket.due_at, "en") in mail["text"]
     assert f"https://chat.example.com/demo?lucine_ticket={token}" in mail["text"]
 
 
 def test_whatsapp_ticket_confirmation_goes_through_twilio(twilio, run_jobs):
-    ticket, _ = tickets.create_ticket_from_visitor("Ciao", "WHATSAPP", phone="+39 333 1234567", now=NOW)
+    ticket, _ = intake.create_ticket_from_visitor("Ciao", "WHATSAPP", phone="+39 333 1234567", now=NOW)
     run_jobs()
     [call] = twilio.requests
     assert call["path"] == "/2010-04-01/Accounts/AC123/Messages.json"
@@ -78,33 +83,33 @@ def test_whatsapp_ticket_confirmation_goes_through_twilio(twilio, run_jobs):
 
 
 def test_phone_ticket_confirmation_is_an_sms(twilio, run_jobs):
-    tickets.create_ticket_from_visitor("Ciao", "PHONE", phone="+393331234567", now=NOW)
+    intake.create_ticket_from_visitor("Ciao", "PHONE", phone="+393331234567", now=NOW)
     run_jobs()
     form = dict(urllib.parse.parse_qsl(twilio.requests[0]["body"].decode()))
     assert form["To"] == "+393331234567" and form["From"] == "+15005550006"
 
 
 def test_a_public_note_is_mailed_to_the_visitor_and_a_private_one_is_not(smtp, run_jobs, operator):
-    ticket, _ = tickets.create_ticket_from_visitor("Rimborso?", "EMAIL", email="ana@example.com", now=NOW)
+    ticket, _ = intake.create_ticket_from_visitor("Rimborso?", "EMAIL", email="ana@example.com", now=NOW)
     run_jobs()
-    ticket_desk.add_note(ticket.id, operator, "solo per noi")
-    ticket_desk.add_note(ticket.id, operator, "Il rimborso è partito.", is_public=True)
+    desk.add_note(ticket.id, operator, "solo per noi")
+    desk.add_note(ticket.id, operator, "Il rimborso è partito.", is_public=True)
     run_jobs()
     assert len(smtp.messages) == 2 and "Il rimborso è partito." in smtp.messages[1]["text"]
 
 
 def test_a_breached_ticket_alerts_the_admins_by_mail(smtp, run_jobs):
-    ticket, _ = tickets.create_ticket_from_visitor("Aiuto", "EMAIL", email="ana@example.com",
+    ticket, _ = intake.create_ticket_from_visitor("Aiuto", "EMAIL", email="ana@example.com",
                                                    now=NOW - timedelta(days=2))
     run_jobs()
-    timeouts.sweep(NOW)
+    sweep.sweep(NOW)
     run_jobs()
     alert = smtp.messages[-1]
     assert sorted(alert["to"]) == ["boss@example.com", "ops@example.com"] and ticket.number in alert["subject"]
 
 
 def test_unconfigured_channels_send_nothing_and_raise_nothing(app, run_jobs):
-    ticket, _ = tickets.create_ticket_from_visitor("Ciao", "EMAIL", email="ana@example.com", now=NOW)
+    ticket, _ = intake.create_ticket_from_visitor("Ciao", "EMAIL", email="ana@example.com", now=NOW)
     run_jobs()
     [row] = outbox_rows("ticket_confirmation")
     assert (row.status, row.channel, row.last_error) == (OutboxStatus.SKIPPED, None,
@@ -117,7 +122,7 @@ def test_a_refusing_twilio_leaves_the_row_pending_for_a_retry_with_backoff(app, 
     with HttpServer(status=500) as server:
         configure(app, monkeypatch, TWILIO_ACCOUNT_SID="AC1", TWILIO_AUTH_TOKEN="t", TWILIO_WHATSAPP_FROM="+1415",
                   TWILIO_API_BASE=server.url)
-        tickets.create_ticket_from_visitor("Ciao", "WHATSAPP", phone="+393331234567", now=NOW)
+        intake.create_ticket_from_visitor("Ciao", "WHATSAPP", phone="+393331234567", now=NOW)
         run_jobs()
         assert len(server.requests) == 1
     [row] = outbox_rows("ticket_confirmation")
@@ -145,7 +150,7 @@ def verified_events(server):
 
 def test_committed_ticket_events_reach_the_webhook_signed(hooks, run_jobs, make):
     chat = make.chat()
-    ticket, _ = tickets.create_ticket_from_visitor("Ciao", "EMAIL", email="ana@example.com",
+    ticket, _ = intake.create_ticket_from_visitor("Ciao", "EMAIL", email="ana@example.com",
                                                    session_public_id=chat.public_id, now=NOW)
     run_jobs()
     received = verified_events(hooks)
@@ -177,7 +182,7 @@ def test_signature_is_hmac_sha256_of_the_raw_body():
 def test_a_failing_webhook_receiver_never_breaks_the_use_case(app, monkeypatch, run_jobs):
     with HttpServer(status=500) as server:
         configure(app, monkeypatch, WEBHOOK_URLS=[server.url], WEBHOOK_SECRET=SECRET)
-        ticket, _ = tickets.create_ticket_from_visitor("Ciao", "EMAIL", email="ana@example.com", now=NOW)
+        ticket, _ = intake.create_ticket_from_visitor("Ciao", "EMAIL", email="ana@example.com", now=NOW)
         run_jobs()
         assert server.requests and db.session.get(type(ticket), ticket.id).number == ticket.number
 
@@ -255,21 +260,21 @@ def test_a_receiver_can_refuse_a_replay_by_id_and_an_old_body_by_timestamp(hooks
 
 
 def test_the_confirmation_row_keeps_a_nonce_never_the_token_and_the_token_resumes_the_ticket(app, smtp, run_jobs):
-    ticket, token = tickets.create_ticket_from_visitor("Ciao", "EMAIL", email="ana@example.com", now=NOW)
+    ticket, token = intake.create_ticket_from_visitor("Ciao", "EMAIL", email="ana@example.com", now=NOW)
     [row] = outbox_rows("ticket_confirmation")
-    assert token not in str(row.payload) and tickets.hash_token(token) == ticket.resume_token_hash
+    assert token not in str(row.payload) and intake.hash_token(token) == ticket.resume_token_hash
     run_jobs()
     assert f"lucine_ticket={token}" in smtp.messages[0]["text"]
-    assert tickets.resume_ticket(token)[0].id == ticket.id
+    assert intake.resume_ticket(token)[0].id == ticket.id
 
 
 def test_a_confirmation_goes_without_the_link_when_secret_key_changed_before_it_was_sent(app, monkeypatch, smtp,
                                                                                           run_jobs):
-    from lucine_chatbot.jobs import dispatch
+    from lucine_chatbot.platform import dispatch
 
     if dispatch.mode(app) != "rq":
         pytest.skip("in-process, the confirmation is sent at the commit: no time to change the key")
-    ticket, token = tickets.create_ticket_from_visitor("Ciao", "EMAIL", email="ana@example.com", now=NOW)
+    ticket, token = intake.create_ticket_from_visitor("Ciao", "EMAIL", email="ana@example.com", now=NOW)
     monkeypatch.setitem(app.config, "SECRET_KEY", "rotated-" + app.config["SECRET_KEY"])
     run_jobs()
     [mail] = smtp.messages

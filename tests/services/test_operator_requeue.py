@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import ChatStatus, InternalNote, Message, OperatorChat, QueueEntry, Sender
-from lucine_chatbot.services import escalation, operator_chats, timeouts
+from lucine_chatbot.chats import escalation, operator_desk, sweep
 
 NOW = datetime(2026, 12, 10, 18, 0)
 
@@ -23,12 +23,12 @@ def system_kinds(chat):
 def test_a_silent_operator_sends_the_chat_back_to_the_queue_with_a_note(make):
     silent = make.operator(is_online=True)
     chat = assigned(make, silent, NOW)
-    timeouts.sweep(NOW + timedelta(seconds=181))
+    sweep.sweep(NOW + timedelta(seconds=181))
     assert chat.status == ChatStatus.WAITING_OPERATOR and chat.operator_id is None
     assert system_kinds(chat) == ["operator_joined", "operator_requeued"]
     assert "180 s" in db.session.query(InternalNote).filter_by(session_id=chat.id).one().content
     entry = db.session.query(QueueEntry).filter_by(session_id=chat.id, status="WAITING").one()
-    assert entry.priority == operator_chats.REQUEUE_PRIORITY
+    assert entry.priority == operator_desk.REQUEUE_PRIORITY
     assert db.session.query(OperatorChat).filter_by(session_id=chat.id).one().end_reason == "operator_requeued"
 
 
@@ -36,7 +36,7 @@ def test_a_silent_operators_chat_goes_to_another_online_operator_when_one_has_ro
     silent = make.operator(is_online=True)
     chat = assigned(make, silent, NOW)
     colleague = make.operator(is_online=True)
-    timeouts.sweep(NOW + timedelta(seconds=181))
+    sweep.sweep(NOW + timedelta(seconds=181))
     assert chat.status == ChatStatus.WITH_OPERATOR and chat.operator_id == colleague.id
     assert system_kinds(chat) == ["operator_joined", "operator_requeued", "operator_joined"]
 
@@ -44,9 +44,9 @@ def test_a_silent_operators_chat_goes_to_another_online_operator_when_one_has_ro
 def test_an_operator_who_answered_or_is_within_time_keeps_the_chat(make):
     op = make.operator(is_online=True)
     answered = assigned(make, op, NOW)
-    operator_chats.send_message(op.id, answered.public_id, "Eccomi", now=NOW + timedelta(seconds=60))
+    operator_desk.send_message(op.id, answered.public_id, "Eccomi", now=NOW + timedelta(seconds=60))
     recent = assigned(make, op, NOW + timedelta(seconds=100))
-    timeouts.sweep(NOW + timedelta(seconds=200))
+    sweep.sweep(NOW + timedelta(seconds=200))
     assert answered.operator_id == op.id and recent.operator_id == op.id
 
 
@@ -54,7 +54,7 @@ def test_the_reply_timeout_is_a_setting(make, app, monkeypatch):
     monkeypatch.setitem(app.config, "OPERATOR_REPLY_TIMEOUT_SECONDS", 30)
     op = make.operator(is_online=True)
     chat = assigned(make, op, NOW)
-    timeouts.sweep(NOW + timedelta(seconds=31))
+    sweep.sweep(NOW + timedelta(seconds=31))
     assert chat.status == ChatStatus.WAITING_OPERATOR
 
 
@@ -62,9 +62,9 @@ def test_the_sweep_drains_the_queue_when_capacity_freed_elsewhere(make, app, mon
     monkeypatch.setitem(app.config, "MAX_CHATS_PER_OPERATOR", 1)
     op = make.operator(is_online=True)
     first = assigned(make, op, NOW)
-    operator_chats.send_message(op.id, first.public_id, "Eccomi", now=NOW)
+    operator_desk.send_message(op.id, first.public_id, "Eccomi", now=NOW)
     waiting = make.chat()
     escalation.request_operator(waiting, "typed_request", now=NOW)
     db.session.query(OperatorChat).filter_by(session_id=first.id).update({"ended_at": NOW})
-    timeouts.sweep(NOW + timedelta(seconds=10))
+    sweep.sweep(NOW + timedelta(seconds=10))
     assert waiting.operator_id == op.id

@@ -6,11 +6,13 @@ import pytest
 import sqlalchemy as sa
 
 from lucine_chatbot.extensions import db
-from lucine_chatbot.jobs import dispatch, notify
+from lucine_chatbot.platform import dispatch
+from lucine_chatbot.jobs import notify
 from lucine_chatbot.jobs.schedule import periodic_jobs
 from lucine_chatbot.models import OutboxMessage, OutboxStatus, utcnow
-from lucine_chatbot.services import outbox, tickets
-from lucine_chatbot.services.notifications import webhooks
+from lucine_chatbot.notifications import outbox
+from lucine_chatbot.tickets import intake
+from lucine_chatbot.notifications import webhooks
 
 from ..receivers import HttpServer, SmtpServer
 
@@ -44,7 +46,7 @@ def owe_without_a_job(kind, **fields):
 
 
 def a_ticket(email="ana@example.com"):
-    ticket, _ = tickets.create_ticket_from_visitor("Aiuto", "EMAIL", email=email, now=NOW)
+    ticket, _ = intake.create_ticket_from_visitor("Aiuto", "EMAIL", email=email, now=NOW)
     return ticket
 
 

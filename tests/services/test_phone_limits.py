@@ -7,8 +7,8 @@ import pytest
 from config import ConfigError, load_config
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import AnalyticsEvent, OutboxMessage, OutboxStatus
-from lucine_chatbot.services import ticket_desk, tickets
-from lucine_chatbot.services.notifications import phone_limits
+from lucine_chatbot.tickets import desk, intake
+from lucine_chatbot.notifications import phone_limits
 
 from ..receivers import HttpServer, SmtpServer
 
@@ -32,7 +32,7 @@ def twilio(app, monkeypatch):
 
 
 def whatsapp_ticket(phone="+393331234567", email=None):
-    ticket, _ = tickets.create_ticket_from_visitor("Ciao", "WHATSAPP", phone=phone, email=email)
+    ticket, _ = intake.create_ticket_from_visitor("Ciao", "WHATSAPP", phone=phone, email=email)
     return ticket
 
 
@@ -75,7 +75,7 @@ def test_a_number_dropped_from_the_list_since_its_ticket_is_not_messaged_and_ema
     run_jobs()
     assert recipients(twilio) == ["whatsapp:+393331234567"]
     monkeypatch.setitem(app.config, "SMS_ALLOWED_COUNTRIES", ["CH"])
-    ticket_desk.add_note(ticket.id, operator, "Il rimborso è partito.", is_public=True)
+    desk.add_note(ticket.id, operator, "Il rimborso è partito.", is_public=True)
     run_jobs()
     assert len(twilio.requests) == 1
     assert smtp.messages[-1]["to"] == ["ana@example.com"] and "Il rimborso" in smtp.messages[-1]["text"]

@@ -5,7 +5,8 @@ from lucine_chatbot.extensions import db
 from lucine_chatbot.jobs.schedule import periodic_jobs
 from lucine_chatbot.models import (AnalyticsEvent, AuditLog, ChatSession, InternalNote, Message, OperatorChat,
                                    QueueEntry, RevokedToken, Ticket)
-from lucine_chatbot.services import retention, tickets
+from lucine_chatbot.insights import retention
+from lucine_chatbot.tickets import intake
 
 NOW = datetime(2027, 12, 20, 12, 0)
 LONG_AGO = NOW - timedelta(days=366)
@@ -17,7 +18,7 @@ def old_conversation(make, operator, when):
     db.session.add_all([InternalNote(session_id=chat.id, content="cliente VIP", created_at=when),
                         OperatorChat(session_id=chat.id, operator_id=operator.id, assigned_at=when, ended_at=when),
                         QueueEntry(session_id=chat.id, enqueued_at=when, status="ASSIGNED")])
-    ticket, _ = tickets.create_ticket_from_visitor("Biglietto perso", "WHATSAPP", phone="+393331234567",
+    ticket, _ = intake.create_ticket_from_visitor("Biglietto perso", "WHATSAPP", phone="+393331234567",
                                                    email="ana@example.com", session_public_id=chat.public_id,
                                                    now=when)
     chat = db.session.get(ChatSession, chat.id)
@@ -98,10 +99,10 @@ def test_revoked_tokens_are_forgotten_once_they_have_expired(make, operator):
 def test_a_revoked_token_that_has_not_expired_stays_revoked_after_a_purge(client, make, operator):
     from flask_jwt_extended import decode_token
 
-    from lucine_chatbot.services import auth
+    from lucine_chatbot.operators import access
 
     headers = make.auth_headers(operator)
-    auth.logout(operator, decode_token(headers["Authorization"].split()[1]))
+    access.logout(operator, decode_token(headers["Authorization"].split()[1]))
     retention.purge()  # now: the token has 8 hours left, its revocation is kept
     assert client.get("/api/operators/me", headers=headers).status_code == 401
 
@@ -114,10 +115,10 @@ def test_retention_runs_daily_from_the_schedule():
 
 def test_erasing_a_chat_leaves_its_tickets_without_content_contact_or_notes(make, operator):
     from lucine_chatbot.models import TicketNote
-    from lucine_chatbot.services import ticket_desk
+    from lucine_chatbot.tickets import desk
 
     chat, ticket = old_conversation(make, operator, NOW)
-    ticket_desk.add_note(ticket.id, operator, "Ana ha chiamato", is_public=True)
+    desk.add_note(ticket.id, operator, "Ana ha chiamato", is_public=True)
     assert retention.erase_ticket_pii(chat.id) == 1
     db.session.commit()
     kept = db.session.get(Ticket, ticket.id)

@@ -3,7 +3,7 @@ from datetime import datetime
 
 import pytest
 
-from lucine_chatbot.services import sla
+from lucine_chatbot.tickets import sla
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@ import pytest
 
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import AnalyticsEvent, ChatStatus
-from lucine_chatbot.services import state_machine
-from lucine_chatbot.services.state_machine import InvalidTransition
+from lucine_chatbot.chats import state_machine
+from lucine_chatbot.chats.state_machine import InvalidTransition
 
 
 def test_allowed_change_records_an_event(make):

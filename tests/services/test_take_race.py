@@ -5,7 +5,7 @@ import pytest
 
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import ChatSession, ChatStatus, OperatorChat, QueueEntry
-from lucine_chatbot.services import escalation, operator_chats
+from lucine_chatbot.chats import escalation, operator_desk
 from tests import factories
 
 from ..concurrency import race
@@ -23,7 +23,7 @@ def test_of_eight_concurrent_takes_exactly_one_wins_and_the_rest_conflict(app, m
     operator_ids = [make.operator(is_online=bool(n % 2)).id for n in range(THREADS)]
     public_id = make.chat(status="WAITING_OPERATOR").public_id
     db.session.commit()
-    outcomes = run_at_once(app, [lambda op_id=op_id: operator_chats.take_chat(op_id, public_id)
+    outcomes = run_at_once(app, [lambda op_id=op_id: operator_desk.take_chat(op_id, public_id)
                                  for op_id in operator_ids])
     assert sorted(outcomes) == ["conflict"] * (THREADS - 1) + ["won"]
     db.session.expire_all()
@@ -37,7 +37,7 @@ def test_one_operator_taking_many_chats_at_once_never_exceeds_capacity(app, make
     operator_id = make.operator(is_online=True).id
     chats = [make.chat(status="WAITING_OPERATOR").public_id for _ in range(THREADS)]
     db.session.commit()
-    outcomes = run_at_once(app, [lambda pid=pid: operator_chats.take_chat(operator_id, pid) for pid in chats])
+    outcomes = run_at_once(app, [lambda pid=pid: operator_desk.take_chat(operator_id, pid) for pid in chats])
     assert outcomes.count("won") == 2 and outcomes.count("conflict") == THREADS - 2
 
 

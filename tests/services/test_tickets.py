@@ -3,12 +3,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from lucine_chatbot.errors import BadRequest, NotFound, ValidationError
+from lucine_chatbot.platform.errors import BadRequest, NotFound, ValidationError
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import (AnalyticsEvent, ChatSession, ChatStatus, InternalNote, Message, OperatorChat,
                                    QueueEntry, QueueStatus, Ticket)
-from lucine_chatbot.services import tickets
-from lucine_chatbot.services.state_machine import InvalidTransition
+from lucine_chatbot.tickets import intake
+from lucine_chatbot.chats.state_machine import InvalidTransition
 
 NOW = datetime(2026, 12, 10, 15, 0)
 TICKET_FIELDS = {"id", "ticketNumber", "status", "priority", "subject", "description", "contactMethod", "email",
@@ -22,10 +22,10 @@ def event_types():
 
 def test_visitor_ticket_gets_a_number_a_hashed_token_and_a_due_time(make):
     chat = make.chat(language="en")
-    ticket, token = tickets.create_ticket_from_visitor("Can I change my slot?", "EMAIL", email="Ana@Example.com",
+    ticket, token = intake.create_ticket_from_visitor("Can I change my slot?", "EMAIL", email="Ana@Example.com",
                                                        session_public_id=chat.public_id, now=NOW)
     assert ticket.number.startswith("TKT-") and len(ticket.number) == 10
-    assert ticket.resume_token_hash == tickets.hash_token(token) and token not in ticket.resume_token_hash
+    assert ticket.resume_token_hash == intake.hash_token(token) and token not in ticket.resume_token_hash
     assert len(token) >= 40
     assert ticket.due_at == NOW + timedelta(hours=4) and str(ticket.priority) == "MEDIUM"
     assert ticket.email == "Ana@example.com" and ticket.session_id == chat.id and ticket.language == "en"
@@ -34,7 +34,7 @@ def test_visitor_ticket_gets_a_number_a_hashed_token_and_a_due_time(make):
 
 def test_visitor_ticket_tells_the_visitor_in_the_chat_when_to_expect_a_reply(make):
     chat = make.chat(language="it")
-    ticket, _ = tickets.create_ticket_from_visitor("Orari?", "EMAIL", email="a@example.com",
+    ticket, _ = intake.create_ticket_from_visitor("Orari?", "EMAIL", email="a@example.com",
                                                    session_public_id=chat.public_id, now=NOW)
     system = db.session.query(Message).filter_by(session_id=chat.id, sender="SYSTEM").one()
     assert system.meta["kind"] == "ticket_created" and system.meta["ticketNumber"] == ticket.number
@@ -42,12 +42,12 @@ def test_visitor_ticket_tells_the_visitor_in_the_chat_when_to_expect_a_reply(mak
 
 
 def test_visitor_ticket_without_a_chat_opens_one_for_the_resume_link(make):
-    ticket, _ = tickets.create_ticket_from_visitor("Ciao", "WHATSAPP", phone="+39 333 123-4567", now=NOW)
+    ticket, _ = intake.create_ticket_from_visitor("Ciao", "WHATSAPP", phone="+39 333 123-4567", now=NOW)
     assert ticket.session is not None and ticket.phone == "+393331234567"
 
 
 def test_subject_defaults_to_the_first_line_of_the_description(make):
-    ticket, _ = tickets.create_ticket_from_visitor("Parcheggio camper\nQuanto costa?", "EMAIL",
+    ticket, _ = intake.create_ticket_from_visitor("Parcheggio camper\nQuanto costa?", "EMAIL",
                                                    email="a@example.com", now=NOW)
     assert ticket.subject == "Parcheggio camper"
 
@@ -62,7 +62,7 @@ def test_subject_defaults_to_the_first_line_of_the_description(make):
 ])
 def test_contact_is_required_and_validated_for_the_chosen_method(make, method, contact, error, field):
     with pytest.raises(error) as excinfo:
-        tickets.create_ticket_from_visitor("Aiuto", method, now=NOW, **contact)
+        intake.create_ticket_from_visitor("Aiuto", method, now=NOW, **contact)
     assert field in excinfo.value.fields
     assert db.session.query(Ticket).count() == 0
 
@@ -71,14 +71,14 @@ def test_visitor_who_leaves_a_message_leaves_the_queue(make):
     chat = make.chat(status="WAITING_OPERATOR")
     db.session.add(QueueEntry(session_id=chat.id))
     db.session.flush()
-    tickets.create_ticket_from_visitor("Aiuto", "EMAIL", email="a@example.com", session_public_id=chat.public_id,
+    intake.create_ticket_from_visitor("Aiuto", "EMAIL", email="a@example.com", session_public_id=chat.public_id,
                                        now=NOW)
     assert db.session.get(ChatSession, chat.id).status == ChatStatus.ACTIVE
     assert db.session.query(QueueEntry).one().status == QueueStatus.CANCELLED
 
 
 def test_ticket_numbers_are_unique(make):
-    numbers = {tickets.create_ticket_from_visitor("x", "EMAIL", email="a@example.com", now=NOW)[0].number
+    numbers = {intake.create_ticket_from_visitor("x", "EMAIL", email="a@example.com", now=NOW)[0].number
                for _ in range(20)}
     assert len(numbers) == 20
 
@@ -93,7 +93,7 @@ def chat_with_operator(make, operator, messages=7):
 
 def test_ticket_from_chat_carries_the_last_five_messages_and_resolves_the_chat(make, operator):
     chat = chat_with_operator(make, operator)
-    ticket = tickets.create_ticket_from_chat(chat.public_id, operator, "Rimborso", description="Vuole rimborso",
+    ticket = intake.create_ticket_from_chat(chat.public_id, operator, "Rimborso", description="Vuole rimborso",
                                              priority="HIGH", now=NOW)
     assert ticket.description.startswith("Vuole rimborso")
     assert "message 6" in ticket.description and "message 2" in ticket.description
@@ -107,32 +107,32 @@ def test_ticket_from_chat_carries_the_last_five_messages_and_resolves_the_chat(m
 
 def test_ticket_from_an_unknown_chat_is_404(operator):
     with pytest.raises(NotFound):
-        tickets.create_ticket_from_chat("nope", operator, "x")
+        intake.create_ticket_from_chat("nope", operator, "x")
 
 
 def test_ticket_from_an_ended_chat_is_409(make, operator):
     chat = make.chat(status="ENDED")
     with pytest.raises(InvalidTransition):
-        tickets.create_ticket_from_chat(chat.public_id, operator, "x")
+        intake.create_ticket_from_chat(chat.public_id, operator, "x")
 
 
 def test_ticket_from_chat_validates_an_optional_contact(make, operator):
     chat = chat_with_operator(make, operator)
     with pytest.raises(ValidationError):
-        tickets.create_ticket_from_chat(chat.public_id, operator, "x", contact_method="EMAIL", email="bad")
+        intake.create_ticket_from_chat(chat.public_id, operator, "x", contact_method="EMAIL", email="bad")
 
 
 def test_ticket_out_has_exactly_the_api_fields(make, operator):
     chat = chat_with_operator(make, operator)
-    ticket = tickets.create_ticket_from_chat(chat.public_id, operator, "Oggetto", contact_method="EMAIL",
+    ticket = intake.create_ticket_from_chat(chat.public_id, operator, "Oggetto", contact_method="EMAIL",
                                              email="v@example.com", now=NOW)
-    out = tickets.ticket_out(ticket)
+    out = intake.ticket_out(ticket)
     assert set(out) == TICKET_FIELDS
     assert out["sessionId"] == chat.public_id and out["dueAt"].endswith("Z") and out["notes"] == []
 
 
 def test_ticket_from_an_already_resolved_chat_does_not_say_goodbye_twice(make, operator):
     chat = make.chat(status="RESOLVED")
-    tickets.create_ticket_from_chat(chat.public_id, operator, "Dopo la chat", now=NOW)
+    intake.create_ticket_from_chat(chat.public_id, operator, "Dopo la chat", now=NOW)
     kinds = [m.meta.get("kind") for m in db.session.query(Message).filter_by(session_id=chat.id)]
     assert kinds == ["ticket_created"] and "chat_resolved" not in event_types()

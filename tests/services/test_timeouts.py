@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import AnalyticsEvent, ChatSession, ChatStatus, OperatorChat, utcnow
-from lucine_chatbot.services import timeouts
+from lucine_chatbot.chats import sweep
 
 
 def events_of(kind):
@@ -14,7 +14,7 @@ def test_quiet_active_chat_becomes_idle(make):
     now = utcnow()
     quiet = make.chat(status="ACTIVE", last_activity_at=now - timedelta(seconds=601))
     fresh = make.chat(status="ACTIVE", last_activity_at=now - timedelta(seconds=30))
-    timeouts.sweep(now)
+    sweep.sweep(now)
     assert db.session.get(ChatSession, quiet.id).status == ChatStatus.IDLE
     assert db.session.get(ChatSession, fresh.id).status == ChatStatus.ACTIVE
 
@@ -22,7 +22,7 @@ def test_quiet_active_chat_becomes_idle(make):
 def test_chat_silent_for_30_minutes_ends(make):
     now = utcnow()
     chat = make.chat(status="IDLE", last_activity_at=now - timedelta(seconds=1801))
-    timeouts.sweep(now)
+    sweep.sweep(now)
     assert db.session.get(ChatSession, chat.id).status == ChatStatus.ENDED
     assert len(events_of("chat_timeout")) == 1 and events_of("chat_abandoned") == []
 
@@ -34,7 +34,7 @@ def test_ending_a_chat_owed_by_a_human_is_abandoned_and_frees_the_operator(make)
                      last_visitor_message_at=now - timedelta(hours=1))
     db.session.add(OperatorChat(session_id=chat.id, operator_id=op.id))
     db.session.flush()
-    timeouts.sweep(now)
+    sweep.sweep(now)
     assert len(events_of("chat_abandoned")) == 1
     assert db.session.query(OperatorChat).filter(OperatorChat.ended_at.is_(None)).count() == 0
     assert db.session.get(ChatSession, chat.id).operator_id is None
@@ -43,6 +43,6 @@ def test_ending_a_chat_owed_by_a_human_is_abandoned_and_frees_the_operator(make)
 def test_sweep_twice_changes_nothing_more(make):
     now = utcnow()
     make.chat(status="ACTIVE", last_activity_at=now - timedelta(seconds=700))
-    first = timeouts.sweep(now)
-    second = timeouts.sweep(now)
+    first = sweep.sweep(now)
+    second = sweep.sweep(now)
     assert first["mark_idle"] == 1 and second["mark_idle"] == 0

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import AnalyticsEvent, ChatSession, Message
-from lucine_chatbot.services import conversation, visitor_write
+from lucine_chatbot.chats.visitor import conversation, visitor_write
 
 from ..sql_statements import Checkins, Statements, autocommit_mode
 
@@ -149,7 +149,7 @@ def test_a_follow_up_stores_exactly_what_the_orm_stores(monkeypatch, before, tex
 @pytest.mark.postgres_only
 @pytest.mark.redis_only
 def test_a_follow_up_invalidates_the_sessions_cached_poll_answer(monkeypatch):
-    from lucine_chatbot.services import poll_cache, visitor_limits
+    from lucine_chatbot.chats.visitor import poll_cache, visitor_limits
 
     first, _ = first_message(monkeypatch, True)
     key = poll_cache.version_key(first.session.public_id)
@@ -167,7 +167,7 @@ def test_a_server_default_is_refused_rather_than_written_as_null():
 
 @pytest.mark.postgres_only
 def test_when_the_reply_is_written_inline_the_response_shows_it(app, monkeypatch):
-    from lucine_chatbot.services import seed
+    from lucine_chatbot import seed
 
     seed.seed_all()
     monkeypatch.setitem(app.config, "REDIS_URL", "")  # no queue: the reply is written by this request

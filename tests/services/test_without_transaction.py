@@ -2,7 +2,8 @@
 import pytest
 
 from lucine_chatbot.extensions import db
-from lucine_chatbot.services import conversation, without_transaction
+from lucine_chatbot.chats.visitor import polling
+from lucine_chatbot.platform.database import without_transaction
 
 from ..sql_statements import Checkins, Statements, autocommit_mode
 
@@ -24,7 +25,7 @@ def test_after_a_write_in_the_same_transaction_the_reads_join_it(app, make):
     with app.test_request_context(), Statements(autocommit_mode) as modes:
         chat = make.chat()  # flushed: the transaction holds a connection
         assert without_transaction() is False
-        conversation.poll(chat.public_id)
+        polling.poll(chat.public_id)
         db.session.rollback()
         db.session.remove()
     assert all(mode is False for _, mode in modes.seen)

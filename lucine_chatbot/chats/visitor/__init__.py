@@ -1,0 +1,1 @@
+"""The visitor's side of a chat: messages and widget actions, the assistant's replies, polling and its fast path."""

@@ -1,0 +1,1 @@
+"""What the system speaks from: knowledge base, event calendar, automated texts, canned replies, named values."""
