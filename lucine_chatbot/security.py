@@ -103,10 +103,6 @@ def _auth_message(exc):
     return text if text.endswith(".") else text + "."
 
 
-def current_token():
-    return get_jwt()
-
-
 def init_jwt(app):
     from lucine_chatbot.models import Operator, RevokedToken
 

@@ -5,7 +5,8 @@ from flask_jwt_extended import current_user
 from lucine_chatbot.extensions import client_address, limiter
 from lucine_chatbot.schemas import validate
 from lucine_chatbot.schemas.common import iso, message_out
-from lucine_chatbot.schemas.tickets import TicketCreate, TicketNoteCreate, TicketQuery, TicketUpdate
+from lucine_chatbot.schemas.tickets import (TicketCreate, TicketNoteCreate, TicketQuery, TicketUpdate, note_out,
+                                            ticket_out)
 from lucine_chatbot.security import operator_required
 from lucine_chatbot.tickets import desk, intake
 
@@ -45,7 +46,7 @@ def list_tickets(query):
     """Tickets filtered by status, priority and SLA breach, newest first, paginated."""
     rows, total = desk.list_tickets(query.status, query.priority, query.breached, query.page,
                                            query.per_page)
-    return jsonify({"tickets": [intake.ticket_out(t) for t in rows], "total": total, "page": query.page,
+    return jsonify({"tickets": [ticket_out(t) for t in rows], "total": total, "page": query.page,
                     "perPage": query.per_page})
 
 @bp.get("/<int:ticket_id>")
@@ -54,7 +55,7 @@ def list_tickets(query):
 def get_ticket(ticket_id):
     """One ticket with its notes (the read is audited). 404 unknown."""
     ticket = desk.read_ticket(ticket_id, current_user, client_address())
-    return jsonify({"ticket": intake.ticket_out(ticket)})
+    return jsonify({"ticket": ticket_out(ticket)})
 
 @bp.patch("/<int:ticket_id>")
 @operator_required
@@ -63,7 +64,7 @@ def update_ticket(ticket_id, body):
     """Change status (valid transitions only: 409 otherwise), priority or assignee."""
     changes = {name: getattr(body, name) for name in body.model_fields_set}
     ticket = desk.update_ticket(ticket_id, current_user, changes)
-    return jsonify({"ticket": intake.ticket_out(ticket)})
+    return jsonify({"ticket": ticket_out(ticket)})
 
 @bp.post("/<int:ticket_id>/notes")
 @operator_required
@@ -71,4 +72,4 @@ def update_ticket(ticket_id, body):
 def add_ticket_note(ticket_id, body):
     """A note on the ticket; `isPublic` sends it to the visitor (chat and email/WhatsApp)."""
     note = desk.add_note(ticket_id, current_user, body.note, is_public=body.is_public)
-    return jsonify({"note": intake.note_out(note)}), 201
+    return jsonify({"note": note_out(note)}), 201

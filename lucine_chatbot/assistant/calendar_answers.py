@@ -3,6 +3,7 @@ import datetime as dt
 import re
 
 from lucine_chatbot.models import DayStatus
+from lucine_chatbot.platform.clock import MONTH_NAMES
 from lucine_chatbot.content import calendar
 from lucine_chatbot.assistant import lexicon, text
 
@@ -55,14 +56,6 @@ CLOSED_LABELS = {"it": (", tranne il ", " e il "), "en": (", except ", " and "),
 _SEASON_CUES = [re.compile(p) for p in lexicon.SEASON_CUES]
 _SEASON_VERBS = [re.compile(p) for p in lexicon.SEASON_VERBS]
 _SEASON_CLOSED = [re.compile(p) for p in lexicon.SEASON_CLOSED]
-MONTH_NAMES = {
-    "it": dict(enumerate("gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre "
-                         "dicembre".split(), 1)),
-    "en": dict(enumerate("January February March April May June July August September October November "
-                         "December".split(), 1)),
-    "de": dict(enumerate("Januar Februar März April Mai Juni Juli August September Oktober November "
-                         "Dezember".split(), 1)),
-}
 # The KB items a calendar answer stands on, cited as its sources.
 SOURCE_SLUGS = {"open": "opening-hours", "closed_date": "closed-days", "out_of_season": "season-dates"}
 HOLIDAY_SLUGS = {(12, 25): "christmas-day-open", (12, 26): "christmas-day-open", (1, 1): "new-year-day-open",
@@ -139,7 +132,7 @@ def answer(question, language, now=None):
 
 def date_name(date, language):
     months = MONTH_NAMES.get(language, MONTH_NAMES["it"])
-    return f"{date.day}{'.' if language == 'de' else ''} {months[date.month]}"
+    return f"{date.day}{'.' if language == 'de' else ''} {months[date.month - 1]}"
 
 
 def when(date, today, language):

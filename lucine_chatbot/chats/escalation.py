@@ -9,7 +9,7 @@ from flask import current_app
 
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import ChatStatus, OperatorChat, QueueEntry, QueueStatus, utcnow
-from lucine_chatbot.schemas.common import iso
+from lucine_chatbot.platform.clock import format_moment, iso
 from lucine_chatbot.chats import assignment, state_machine
 from lucine_chatbot.insights import events
 from lucine_chatbot.push import hooks as push
@@ -21,26 +21,6 @@ TICKET_PRIORITY = "MEDIUM"
 REOPENED_BY_REQUEST = (ChatStatus.RESOLVED, ChatStatus.NOT_RESOLVED, ChatStatus.CANCELLED)
 DEFAULT_QUEUE_PRIORITY = 1
 MINUTES_PER_CHAT = 3  # a rough, honest estimate of how long one waiting chat holds the line
-MONTHS = {
-    "it": ["gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
-           "ottobre", "novembre", "dicembre"],
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"],
-    "de": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
-           "November", "Dezember"],
-}
-DATE_FORMATS = {"it": "{day} {month} alle {time}", "en": "{day} {month} at {time}",
-                "de": "{day}. {month} um {time} Uhr"}
-
-
-def format_moment(moment_utc, language):
-    """`25 novembre alle 18:30` in the event's timezone and the visitor's language."""
-    language = language if language in MONTHS else "it"
-    local = sla.to_local(moment_utc)
-    return DATE_FORMATS[language].format(day=local.day, month=MONTHS[language][local.month - 1],
-                                         time=local.strftime("%H:%M"))
-
-
 def expected_reply_by(now):
     return sla.due_at(TICKET_PRIORITY, now)
 

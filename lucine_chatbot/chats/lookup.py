@@ -23,11 +23,16 @@ TRANSIENT_SQLSTATES = ("40001", "40P01")  # serialization_failure, deadlock_dete
 PAGE_SIZE = 100  # messages a transcript shows at once: the poll without a cursor, the resume link, the history
 
 
+def by_public_id(public_id, *entities):
+    """The query of the chat with this public id (selecting `entities`, the chat by default): the one lookup."""
+    return db.session.query(*(entities or (ChatSession,))).filter(ChatSession.public_id == public_id)
+
+
 def find(public_id, for_change=False):
     """The chat with this public id, or None; `for_change` locks its row (and re-reads it) until the commit."""
     if not public_id:
         return None
-    query = db.session.query(ChatSession).filter(ChatSession.public_id == public_id)
+    query = by_public_id(public_id)
     if for_change:
         query = query.with_for_update(of=ChatSession).populate_existing()
     return query.one_or_none()

@@ -30,10 +30,6 @@ def can_change(current, new):
     return S(new) in TRANSITIONS[S(current)]
 
 
-def allowed_transitions(current):
-    return sorted(TRANSITIONS[S(current)], key=lambda s: list(S).index(s))
-
-
 def change_status(session, new_status, reason=None, operator_id=None, now=None):
     """Move `session` to `new_status` or raise InvalidTransition; records `chat_status_changed`.
 

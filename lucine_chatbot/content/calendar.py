@@ -2,12 +2,11 @@
 import datetime as dt
 import json
 from importlib import resources
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 
 from lucine_chatbot.platform.errors import NotFound
 from lucine_chatbot.extensions import db
+from lucine_chatbot.platform import clock
 from lucine_chatbot.models import CalendarOverride, DayStatus, utcnow
 from lucine_chatbot.content import system_state
 
@@ -22,14 +21,11 @@ def season_plan():
     return plan
 
 
-def timezone():
-    return ZoneInfo(current_app.config["EVENT_TIMEZONE"])
-
 
 def local_today(now=None):
     """Today's date where the event is (`now` is naive UTC)."""
     now = now or utcnow()
-    return now.replace(tzinfo=dt.timezone.utc).astimezone(timezone()).date()
+    return clock.local_date(now)
 
 
 def season_bounds(plan=None):

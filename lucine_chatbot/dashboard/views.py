@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from flask_jwt_extended import get_jwt, set_access_cookies, unset_jwt_cookies
 
 from lucine_chatbot.security import login_limited
-from lucine_chatbot.tickets import desk
+from lucine_chatbot.tickets import state_machine as ticket_state_machine
 from lucine_chatbot.chats.state_machine import TRANSITIONS
 from lucine_chatbot.dashboard.auth import form_session, sign_in, sign_out, signed_in_operator
 
@@ -109,7 +109,7 @@ def show_archive():
 @bp.get("/tickets")
 @operator_page()
 def show_tickets():
-    transitions = {str(k): sorted(str(s) for s in v) for k, v in desk.TRANSITIONS.items()}
+    transitions = {str(k): sorted(str(s) for s in v) for k, v in ticket_state_machine.TRANSITIONS.items()}
     return render_template("dashboard/tickets.html", page="tickets", transitions=transitions)
 
 

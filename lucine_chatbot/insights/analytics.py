@@ -1,11 +1,11 @@
 """Analytics computed from the tables and events of a local day (EVENT_TIMEZONE); definitions in docs/analytics.md."""
-from datetime import datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
 from lucine_chatbot.extensions import db
+from lucine_chatbot.platform import clock
 from lucine_chatbot.models import (AnalyticsEvent, ChatSession, ChatStatus, Message, Operator, OperatorChat, QueueEntry, QueueStatus, Sender, Ticket, TicketStatus, utcnow)
 from lucine_chatbot.chats import state_machine
 
@@ -16,23 +16,12 @@ HUMAN_EVENT_TYPES = ("escalation_request", "escalation_failed", "chat_abandoned"
 
 # --- local days -------------------------------------------------------------------------------------------
 
-def zone():
-    return ZoneInfo(current_app.config["EVENT_TIMEZONE"])
 
-
-def local_date(naive_utc):
-    """The EVENT_TIMEZONE calendar day a naive UTC instant falls on."""
-    return naive_utc.replace(tzinfo=timezone.utc).astimezone(zone()).date()
-
-
-def day_start(day):
-    """Local midnight of `day` as naive UTC (23:00 UTC the day before in winter, 22:00 in summer)."""
-    return datetime.combine(day, time(0), zone()).astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def day_bounds(day):
     """[start, end) of a local day in naive UTC; 23 or 25 hours long on DST change days."""
-    return day_start(day), day_start(day + timedelta(days=1))
+    return clock.local_midnight(day), clock.local_midnight(day + timedelta(days=1))
 
 
 def between(column, start, end):
@@ -48,7 +37,7 @@ def local_day(column, first_day, days):
     if db.session.get_bind().dialect.name == "postgresql":
         local = sa.func.timezone(current_app.config["EVENT_TIMEZONE"], sa.func.timezone("UTC", column))
         return sa.cast(local, sa.Date)
-    whens = [(column < day_start(first_day + timedelta(days=n + 1)), (first_day + timedelta(days=n)).isoformat())
+    whens = [(column < clock.local_midnight(first_day + timedelta(days=n + 1)), (first_day + timedelta(days=n)).isoformat())
              for n in range(days)]
     return sa.case(*whens, else_=None)
 
@@ -184,7 +173,7 @@ def stats(day=None, now=None):
     marked breached; tickets still open and overdue at that moment count as non-compliant.
     """
     now = now or utcnow()
-    day = day or local_date(now)
+    day = day or clock.local_date(now)
     start, end = day_bounds(day)
     cutoff = max(start, min(now, end))
     queries = {**day_queries(start, end), **sla_queries(start, cutoff), **current_queries()}
@@ -243,7 +232,7 @@ def list_events(event_type=None, session_id=None, since=None, until=None, limit=
 
 def grouped(column, first_day, days, *values, where=()):
     """The rows whose `column` falls in the range, labelled with their local `day` (a subquery to group)."""
-    start, end = day_start(first_day), day_start(first_day + timedelta(days=days))
+    start, end = clock.local_midnight(first_day), clock.local_midnight(first_day + timedelta(days=days))
     return sa.select(local_day(column, first_day, days).label("day"), *values).where(
         between(column, start, end), *where).subquery()
 
@@ -260,7 +249,7 @@ def session_series(metric, first_day, days):
     if metric == "chats":
         inner = grouped(ChatSession.created_at, first_day, days, ChatSession.id)
         return {day: values[0] for day, values in per_day(inner, sa.func.count()).items()}
-    since = day_start(first_day)
+    since = clock.local_midnight(first_day)
     clause = escalated_clause(since) if metric == "escalations" else human_involved_clause(since)
     inner = grouped(ChatSession.created_at, first_day, days, sa.case((clause, 1), else_=0).label("flag"))
     rows = per_day(inner, sa.func.count(), sa.func.sum(inner.c.flag))
@@ -285,7 +274,7 @@ def timeseries(metric, days=14, now=None):
     """One point per local day, the oldest first, ending today; counts are 0 and averages null without data."""
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}")
-    today = local_date(now or utcnow())
+    today = clock.local_date(now or utcnow())
     first_day = today - timedelta(days=days - 1)
     values = series_values(metric, first_day, days)
     empty = None if metric in ("csat", "aiResolutionRate") else 0

@@ -1,22 +1,14 @@
 """The chat archive: every conversation, searchable by text, status, local date range and operator."""
-from datetime import datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
 from lucine_chatbot.chats import messages
 from lucine_chatbot.extensions import db
+from lucine_chatbot.platform import clock
 from lucine_chatbot.models import ChatSession, Message, Operator, OperatorChat
-from lucine_chatbot.schemas.common import iso, operator_out
-
-PREVIEW_LENGTH = 160
 
 
-def local_day_start_utc(day):
-    """Midnight of `day` in EVENT_TIMEZONE, as the naive UTC the models store."""
-    local = datetime.combine(day, time.min, tzinfo=ZoneInfo(current_app.config["EVENT_TIMEZONE"]))
-    return local.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def like_pattern(text):
@@ -33,9 +25,9 @@ def filtered(q=None, status=None, date_from=None, date_to=None, operator_id=None
     if status:
         query = query.filter(ChatSession.status == status)
     if date_from:
-        query = query.filter(ChatSession.created_at >= local_day_start_utc(date_from))
+        query = query.filter(ChatSession.created_at >= clock.local_midnight(date_from))
     if date_to:
-        query = query.filter(ChatSession.created_at < local_day_start_utc(date_to + timedelta(days=1)))
+        query = query.filter(ChatSession.created_at < clock.local_midnight(date_to + timedelta(days=1)))
     if operator_id:
         handled = sa.exists().where(OperatorChat.session_id == ChatSession.id, OperatorChat.operator_id == operator_id)
         query = query.filter(sa.or_(ChatSession.operator_id == operator_id, handled))
@@ -56,7 +48,8 @@ def summaries(session_ids):
 
 
 def search_chats(q=None, status=None, date_from=None, date_to=None, operator_id=None, page=1, per_page=25):
-    """One page of conversations, most recently active first, with the total that matched."""
+    """One page of conversations, most recently active first, as (session, message count, last message text,
+    operators who handled it), with the total that matched."""
     query = filtered(q, status, date_from, date_to, operator_id)
     total = query.order_by(None).count()
     rows = (query.order_by(ChatSession.last_activity_at.desc(), ChatSession.id.desc())
@@ -64,19 +57,10 @@ def search_chats(q=None, status=None, date_from=None, date_to=None, operator_id=
     counts, bodies, handlers = summaries([row.id for row in rows])
     operators = {op.id: op for op in db.session.query(Operator).filter(
         Operator.id.in_({op_id for ids in handlers.values() for op_id in ids})).all()} if handlers else {}
-    return [chat_summary(row, counts, bodies, [operators[i] for i in handlers.get(row.id, []) if i in operators])
-            for row in rows], total
-
-
-def chat_summary(session, counts, bodies, operators):
-    last = bodies.get(session.id) or ""
-    return {"sessionId": session.public_id, "status": str(session.status), "language": session.language,
-            "startedAt": iso(session.created_at), "lastActivity": iso(session.last_activity_at),
-            "messageCount": counts.get(session.id, 0), "lastMessage": last[:PREVIEW_LENGTH],
-            "operators": [operator_out(op) for op in operators]}
+    return [(row, counts.get(row.id, 0), bodies.get(row.id) or "",
+             [operators[i] for i in handlers.get(row.id, []) if i in operators]) for row in rows], total
 
 
 def all_operators():
     """Everyone who can appear in the operator filter."""
-    return [operator_out(op) for op in db.session.query(Operator).order_by(Operator.display_name)]
-
+    return db.session.query(Operator).order_by(Operator.display_name).all()

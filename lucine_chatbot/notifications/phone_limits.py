@@ -1,13 +1,12 @@
 """What WhatsApp/SMS may cost: numbers of SMS_ALLOWED_COUNTRIES only, and at most SMS_DAILY_CAP messages a day."""
 import logging
-from datetime import datetime, time, timezone
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 
 from lucine_chatbot.data.calling_codes import ANY_COUNTRY, CALLING_CODES
 from lucine_chatbot.extensions import db
+from lucine_chatbot.platform import clock
 from lucine_chatbot.models import AnalyticsEvent, OutboxMessage, OutboxStatus, utcnow
 
 logger = logging.getLogger(__name__)
@@ -30,9 +29,7 @@ def country_allowed(number, config=None):
 
 def day_start(now):
     """Midnight of `now`'s day in EVENT_TIMEZONE, as naive UTC: the cap is per local day."""
-    zone = ZoneInfo(current_app.config["EVENT_TIMEZONE"])
-    local = now.replace(tzinfo=timezone.utc).astimezone(zone)
-    return datetime.combine(local.date(), time(0), zone).astimezone(timezone.utc).replace(tzinfo=None)
+    return clock.local_midnight(clock.local_date(now))
 
 
 def sent_today(now):
@@ -64,6 +61,5 @@ def record_cap_reached(now, channel, kind, cap):
         .where(AnalyticsEvent.type == CAP_EVENT, AnalyticsEvent.created_at >= day_start(now)))
     events.record("sms_cap_reached", None, channel=channel, notification=kind, cap=cap)
     if first_today:
-        outbox.add("sms_cap_alert", cap=cap, day=now.replace(tzinfo=timezone.utc)
-                   .astimezone(ZoneInfo(current_app.config["EVENT_TIMEZONE"])).date().isoformat())
+        outbox.add("sms_cap_alert", cap=cap, day=clock.local_date(now).isoformat())
     logger.warning("SMS_DAILY_CAP (%s) reached: a %s %s message was not sent", cap, kind, channel)

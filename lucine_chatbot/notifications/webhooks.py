@@ -9,7 +9,7 @@ import uuid
 from flask import current_app, has_app_context
 
 from lucine_chatbot.models import utcnow
-from lucine_chatbot.schemas.common import iso
+from lucine_chatbot.platform.clock import iso
 from lucine_chatbot.notifications.base import DeliveryError
 
 HTTP_TIMEOUT_SECONDS = 10

@@ -56,20 +56,12 @@ class Conflict(ApiError):
     status, code, message = 409, "CONFLICT", "The request conflicts with the current state."
 
 
-class PayloadTooLarge(ApiError):
-    status, code, message = 413, "PAYLOAD_TOO_LARGE", "The request is too large."
-
-
 class UnsupportedMediaType(ApiError):
     status, code, message = 415, "UNSUPPORTED_MEDIA_TYPE", "Send JSON with Content-Type: application/json."
 
 
 class RateLimited(ApiError):
     status, code, message = 429, "RATE_LIMITED", "Too many requests, slow down."
-
-
-class ServiceUnavailable(ApiError):
-    status, code, message = 503, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable."
 
 
 def error_response(status, code, message, fields=None, headers=None):

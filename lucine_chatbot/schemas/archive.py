@@ -3,8 +3,11 @@ from typing import Literal
 
 from pydantic import Field
 
+from lucine_chatbot.platform.clock import iso
 from lucine_chatbot.schemas import ApiModel, IsoDate
+from lucine_chatbot.schemas.common import operator_out
 
+PREVIEW_LENGTH = 160
 StatusName = Literal["ACTIVE", "IDLE", "WAITING_OPERATOR", "WITH_OPERATOR", "WAITING_CLIENT", "RESOLVED",
                      "NOT_RESOLVED", "CANCELLED", "ENDED"]
 
@@ -17,3 +20,10 @@ class ArchiveQuery(ApiModel):
     operator_id: int | None = Field(None, ge=1)
     page: int = Field(1, ge=1, le=10_000)
     per_page: int = Field(25, ge=1, le=100)
+
+
+def archive_chat_out(session, message_count, last_message, operators):
+    return {"sessionId": session.public_id, "status": str(session.status), "language": session.language,
+            "startedAt": iso(session.created_at), "lastActivity": iso(session.last_activity_at),
+            "messageCount": message_count, "lastMessage": last_message[:PREVIEW_LENGTH],
+            "operators": [operator_out(op) for op in operators]}

@@ -1,12 +1,6 @@
 """Serialisers for the objects API.md names (Message, Operator, Ticket…), shared by every API module."""
+from lucine_chatbot.platform.clock import iso
 
-
-def iso(value):
-    """ISO 8601 UTC with `Z` (the models store naive UTC)."""
-    if value is None:
-        return None
-    return value.replace(microsecond=value.microsecond - value.microsecond % 1000).isoformat(
-        timespec="milliseconds") + "Z"
 
 
 def message_out(message):

@@ -1,30 +1,15 @@
-"""The operators' side of tickets: list, read (audited), update status/priority/assignee, notes."""
-from lucine_chatbot.platform.errors import Conflict, ValidationError
+"""The operators' side of tickets: list, read (audited), update status/priority/assignee, notes, and the sweep's
+escalation of overdue tickets."""
+from lucine_chatbot.platform.errors import ValidationError
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import (AuditLog, Message, Operator, Priority, Sender, Ticket, TicketNote, TicketStatus, utcnow)
-from lucine_chatbot.schemas.common import iso
+from lucine_chatbot.platform.clock import iso
 from lucine_chatbot.insights import events
 from lucine_chatbot.notifications import outbox
 from lucine_chatbot.push import hooks as push
 from lucine_chatbot.tickets import sla
+from lucine_chatbot.tickets.state_machine import change_ticket_status
 from lucine_chatbot.platform.database import get_or_404
-
-T = TicketStatus
-TRANSITIONS = {
-    T.OPEN: {T.IN_PROGRESS, T.WAITING_USER, T.RESOLVED, T.CLOSED, T.ESCALATED},
-    T.IN_PROGRESS: {T.OPEN, T.WAITING_USER, T.RESOLVED, T.CLOSED, T.ESCALATED},
-    T.WAITING_USER: {T.OPEN, T.IN_PROGRESS, T.RESOLVED, T.CLOSED, T.ESCALATED},
-    T.ESCALATED: {T.IN_PROGRESS, T.WAITING_USER, T.RESOLVED, T.CLOSED},
-    T.RESOLVED: {T.OPEN, T.IN_PROGRESS, T.CLOSED},
-    T.CLOSED: {T.OPEN},
-}
-DONE = frozenset({T.RESOLVED, T.CLOSED})
-OPEN_TICKET_STATUSES = frozenset(T) - DONE
-
-
-class InvalidTicketTransition(Conflict):
-    """The ticket cannot go to that status from where it is (409)."""
-
 
 def get_ticket(ticket_id):
     return get_or_404(Ticket, ticket_id, "This ticket does not exist.")
@@ -34,7 +19,7 @@ def list_tickets(status=None, priority=None, breached=None, page=1, per_page=20)
     """(tickets, total), newest first."""
     query = db.session.query(Ticket)
     if status:
-        query = query.filter(Ticket.status == T(status))
+        query = query.filter(Ticket.status == TicketStatus(status))
     if priority:
         query = query.filter(Ticket.priority == Priority(priority))
     if breached is not None:
@@ -52,22 +37,6 @@ def read_ticket(ticket_id, operator, ip_address=None):
                             target_id=str(ticket.id), ip_address=ip_address, details={"number": ticket.number}))
     db.session.commit()
     return ticket
-
-
-def change_ticket_status(ticket, new_status, operator_id, now):
-    new_status, previous = T(new_status), T(ticket.status)
-    if new_status == previous:
-        return
-    if new_status not in TRANSITIONS[previous]:
-        raise InvalidTicketTransition(f"A ticket cannot go from {previous} to {new_status}.")
-    ticket.status = new_status
-    if new_status in DONE and previous not in DONE:
-        ticket.resolved_at = now
-        events.record("ticket_resolved", ticket.session, operator_id=operator_id, ticketNumber=ticket.number,
-                      status=str(new_status), breached=ticket.sla_breached)
-    elif new_status not in DONE and previous in DONE:
-        ticket.resolved_at = None
-        ticket.due_at = sla.due_at(ticket.priority, now)  # a reopened ticket gets a fresh clock
 
 
 def change_priority(ticket, priority):
@@ -127,11 +96,11 @@ def escalate_overdue(now):
     escalation does.
     """
     overdue = (db.session.query(Ticket).filter(
-        Ticket.status.in_([T.OPEN, T.IN_PROGRESS, T.WAITING_USER]), Ticket.sla_breached.is_(False),
+        Ticket.status.in_([TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.WAITING_USER]), Ticket.sla_breached.is_(False),
         Ticket.due_at < now).order_by(Ticket.id).limit(200).with_for_update(skip_locked=True).all())
     for ticket in overdue:
         previous = str(ticket.priority)
-        ticket.status, ticket.priority = T.ESCALATED, Priority(sla.raise_priority(ticket.priority))
+        ticket.status, ticket.priority = TicketStatus.ESCALATED, Priority(sla.raise_priority(ticket.priority))
         ticket.sla_breached, ticket.breached_at, ticket.updated_at = True, now, now
         events.record("ticket_sla_breached", ticket.session, ticketNumber=ticket.number, dueAt=iso(ticket.due_at),
                       previousPriority=previous, priority=str(ticket.priority))

@@ -12,7 +12,7 @@ from flask import current_app
 from lucine_chatbot.platform.errors import BadRequest, NotFound, ValidationError
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import (ChatSession, ChatStatus, ContactMethod, InternalNote, Message, OperatorChat, Priority, QueueEntry, QueueStatus, Ticket, utcnow)
-from lucine_chatbot.schemas.common import iso, operator_out
+from lucine_chatbot.platform.clock import format_moment, iso
 from lucine_chatbot.chats import assignment, escalation, lookup, messages, state_machine
 from lucine_chatbot.insights import events
 from lucine_chatbot.notifications import outbox
@@ -148,7 +148,7 @@ def build_ticket(session, description, subject, priority, contact, now, created_
 
 def format_reply_by(due_at, language):
     """The due time as a visitor reads it (`25 novembre alle 18:30`), in the event's timezone."""
-    return escalation.format_moment(due_at, language)
+    return format_moment(due_at, language)
 
 
 def tell_visitor_ticket_created(session, ticket, now):
@@ -268,21 +268,3 @@ def resume_ticket(token, now=None):
 
 
 # --- reading ---------------------------------------------------------------------------------------------
-
-
-def note_out(note):
-    return {"id": note.id, "note": note.note, "isPublic": note.is_public, "operator": operator_out(note.operator),
-            "createdAt": iso(note.created_at)}
-
-
-def ticket_out(ticket):
-    """API.md's Ticket object."""
-    return {
-        "id": ticket.id, "ticketNumber": ticket.number, "status": str(ticket.status),
-        "priority": str(ticket.priority), "subject": ticket.subject, "description": ticket.description,
-        "contactMethod": str(ticket.contact_method) if ticket.contact_method else None, "email": ticket.email,
-        "phone": ticket.phone, "sessionId": ticket.session.public_id if ticket.session else None,
-        "assignedTo": operator_out(ticket.assigned_to), "createdAt": iso(ticket.created_at),
-        "updatedAt": iso(ticket.updated_at), "dueAt": iso(ticket.due_at), "resolvedAt": iso(ticket.resolved_at),
-        "slaBreached": ticket.sla_breached, "notes": [note_out(n) for n in ticket.notes],
-    }

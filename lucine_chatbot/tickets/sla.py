@@ -1,8 +1,9 @@
 """SLA clocks: resolution targets per priority, counted in operators' working hours (OPERATOR_HOURS)."""
-from datetime import datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, time, timedelta
 
 from flask import current_app
+
+from lucine_chatbot.platform import clock
 
 SLA_HOURS = {"LOW": 24, "MEDIUM": 4, "HIGH": 2, "URGENT": 1}
 PRIORITY_ORDER = ["LOW", "MEDIUM", "HIGH", "URGENT"]
@@ -26,23 +27,14 @@ def raise_priority(priority):
     return PRIORITY_ORDER[min(index + 1, len(PRIORITY_ORDER) - 1)]
 
 
-def _zone():
-    return ZoneInfo(current_app.config["EVENT_TIMEZONE"])
 
-
-def to_local(naive_utc):
-    return naive_utc.replace(tzinfo=timezone.utc).astimezone(_zone())
-
-
-def to_naive_utc(aware):
-    return aware.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def within_operator_hours(now_utc):
     hours = parse_hours(current_app.config["OPERATOR_HOURS"])
     if hours is None:
         return True
-    local = to_local(now_utc).time()
+    local = clock.to_local(now_utc).time()
     return hours[0] <= local < hours[1]
 
 
@@ -51,8 +43,8 @@ def add_working_time(start_utc, duration):
     hours = parse_hours(current_app.config["OPERATOR_HOURS"])
     if hours is None:
         return start_utc + duration
-    zone, remaining = _zone(), duration
-    cursor = to_local(start_utc)
+    zone, remaining = clock.event_zone(), duration
+    cursor = clock.to_local(start_utc)
     while True:
         day_open = datetime.combine(cursor.date(), hours[0], zone)
         day_close = datetime.combine(cursor.date(), hours[1], zone)
@@ -63,7 +55,7 @@ def add_working_time(start_utc, duration):
             continue
         available = day_close - cursor
         if remaining <= available:
-            return to_naive_utc(cursor + remaining)
+            return clock.to_naive_utc(cursor + remaining)
         remaining -= available
         cursor = datetime.combine(cursor.date() + timedelta(days=1), hours[0], zone)
 
@@ -72,7 +64,3 @@ def due_at(priority, created_utc):
     """When a ticket of this priority must be resolved."""
     return add_working_time(created_utc, timedelta(hours=SLA_HOURS[str(priority)]))
 
-
-def next_opening(now_utc):
-    """The next moment operators are at work (now, if they are)."""
-    return add_working_time(now_utc, timedelta(0))

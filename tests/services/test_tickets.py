@@ -7,6 +7,7 @@ from lucine_chatbot.platform.errors import BadRequest, NotFound, ValidationError
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import (AnalyticsEvent, ChatSession, ChatStatus, InternalNote, Message, OperatorChat,
                                    QueueEntry, QueueStatus, Ticket)
+from lucine_chatbot.schemas.tickets import ticket_out
 from lucine_chatbot.tickets import intake
 from lucine_chatbot.chats.state_machine import InvalidTransition
 
@@ -126,7 +127,7 @@ def test_ticket_out_has_exactly_the_api_fields(make, operator):
     chat = chat_with_operator(make, operator)
     ticket = intake.create_ticket_from_chat(chat.public_id, operator, "Oggetto", contact_method="EMAIL",
                                              email="v@example.com", now=NOW)
-    out = intake.ticket_out(ticket)
+    out = ticket_out(ticket)
     assert set(out) == TICKET_FIELDS
     assert out["sessionId"] == chat.public_id and out["dueAt"].endswith("Z") and out["notes"] == []
 

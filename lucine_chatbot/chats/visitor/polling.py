@@ -42,12 +42,12 @@ def _read_poll(public_id, after):
     oldest newer messages: the next poll brings the rest."""
     reading_alone = without_transaction()
     if after is None:  # the session alone; its newest page below
-        rows = [(session, None) for session in db.session.query(ChatSession).options(
-            joinedload(ChatSession.operator)).filter(ChatSession.public_id == public_id).populate_existing()]
+        rows = [(session, None) for session in lookup.by_public_id(public_id).options(
+            joinedload(ChatSession.operator)).populate_existing()]
     else:
         newer = sa.and_(Message.session_id == ChatSession.id, Message.id > after)
-        rows = (db.session.query(ChatSession, Message).outerjoin(Message, newer)
-                .options(joinedload(ChatSession.operator)).filter(ChatSession.public_id == public_id)
+        rows = (lookup.by_public_id(public_id, ChatSession, Message).outerjoin(Message, newer)
+                .options(joinedload(ChatSession.operator))
                 .order_by(Message.id).limit(lookup.PAGE_SIZE).populate_existing().all())
     if not rows:
         raise NotFound("Unknown session.")
