@@ -215,8 +215,8 @@ def requests_to_time(busy_day, session_id):
 
 def busiest_day_and_a_session():
     from lucine_chatbot.extensions import db
-    from lucine_chatbot.models import ChatSession
     from lucine_chatbot.insights import analytics
+    from lucine_chatbot.models import ChatSession
 
     points = analytics.timeseries("chats", days=SEASON_DAYS)
     busy = max(points, key=lambda p: p["value"])["date"]

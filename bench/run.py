@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import psutil
 
-from . import ai_peak, appenv, paced, scenarios, slo, stack, wrk
-from .llm_stub import LlmStub
-
+from . import ai_peak, paced, scenarios, slo, wrk
+from .servers import appenv, stack
+from .servers.llm_stub import LlmStub
 
 WARM_UP_SECONDS = 2  # each app scenario first runs this long, unmeasured
 SCENARIOS = ("poll", "new_visitor", "mixed")
@@ -90,7 +90,7 @@ def _start_ceiling(processes, env):
     """The bare Flask view, kept running: it is measured again right before and after each app scenario, so a
     ratio compares moments of equal background load on the machine."""
     port = stack.free_port()
-    server = processes.gunicorn("ceiling", "bench.ceiling:app", port, env)
+    server = processes.gunicorn("ceiling", "bench.servers.ceiling:app", port, env)
     url = f"http://127.0.0.1:{port}/ceiling"
     wrk.run("ceiling warm-up", url, wrk.get_script(["/ceiling"]), 64, WARM_UP_SECONDS)
     return {"url": url, "meter": stack.CpuMeter(server.pid), "runs": [],

@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from flask import Flask
 
 from config import load_config
-
 from lucine_chatbot import security
 from lucine_chatbot.extensions import cors, db, jwt, limiter
 
@@ -51,8 +50,8 @@ def register_extensions(app):
     jwt.init_app(app)
     limiter.init_app(app)
     cors.init_app(app, resources=security.cors_resources(app.config["CORS_ORIGINS"]))
-    from lucine_chatbot.insights import events
     from lucine_chatbot.chats.visitor import poll_cache
+    from lucine_chatbot.insights import events
 
     events.install()  # a transaction's analytics events are written before its commit
     poll_cache.install()  # commits that change what a poll shows invalidate its cached answer
@@ -106,7 +105,19 @@ def register_security(app):
 
 
 def register_blueprints(app):
-    from lucine_chatbot.api import (analytics, archive, automated_texts, canned_replies, chat, chat_management, health, knowledge, openapi, operators, tickets)
+    from lucine_chatbot.api import (
+        analytics,
+        archive,
+        automated_texts,
+        canned_replies,
+        chat,
+        chat_management,
+        health,
+        knowledge,
+        openapi,
+        operators,
+        tickets,
+    )
     from lucine_chatbot.dashboard import pages, pwa, views
 
     for module in (chat, operators, chat_management, tickets, analytics, health, knowledge, archive,

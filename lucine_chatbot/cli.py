@@ -73,8 +73,8 @@ def seed_command():
 @with_appcontext
 def create_operator_command(username, password, name, email, admin):
     """Create an operator account."""
-    from lucine_chatbot.platform.errors import ApiError
     from lucine_chatbot.operators.accounts import create_operator
+    from lucine_chatbot.platform.errors import ApiError
 
     try:
         create_operator(username, password, name=name, email=email, role=Role.ADMIN if admin else Role.OPERATOR)
@@ -125,8 +125,8 @@ def eval_assistant_command(provider, cases_path, split):
 
 def prepare_embedded(app):
     """The newcomer's first `flask run`: database migrated, content seeded, demo logins printed, sweep thread."""
-    from lucine_chatbot.platform import dispatch
     from lucine_chatbot.jobs.schedule import periodic_jobs
+    from lucine_chatbot.platform import dispatch
     from lucine_chatbot.seed import seed_all
 
     attach_migrations(app)

@@ -12,8 +12,8 @@ from jwt.exceptions import PyJWTError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from lucine_chatbot.platform.errors import BadRequest, Forbidden, Unauthorized, error_response
 from lucine_chatbot.extensions import db, jwt
+from lucine_chatbot.platform.errors import BadRequest, Forbidden, Unauthorized, error_response
 
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -2,8 +2,8 @@
 import json
 from importlib import resources
 
-from lucine_chatbot.extensions import db
 from lucine_chatbot.content import automated_texts, knowledge, system_state
+from lucine_chatbot.extensions import db
 from lucine_chatbot.operators import accounts
 
 CALENDAR_KEY = "calendar"

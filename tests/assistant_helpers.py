@@ -1,8 +1,8 @@
 """Helpers shared by the conversation and assistant tests."""
 import pytest
 
-from lucine_chatbot.extensions import db
 from lucine_chatbot import seed
+from lucine_chatbot.extensions import db
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 together by a barrier (PostgreSQL tests: tests/services/test_chat_races.py, test_take_race.py)."""
 import threading
 
-from lucine_chatbot.platform.errors import Conflict, Forbidden
 from lucine_chatbot.extensions import db
+from lucine_chatbot.platform.errors import Conflict, Forbidden
 
 
 def race(app, *calls):

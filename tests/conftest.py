@@ -125,8 +125,8 @@ def empty_tables():
 
 
 def reset_services(app):
-    from lucine_chatbot.operators import presence
     from lucine_chatbot.chats.visitor import visitor_limits
+    from lucine_chatbot.operators import presence
 
     limiter.reset()
     visitor_limits.reset()
@@ -152,8 +152,8 @@ def run_jobs(app):
     """Run what the web tier enqueued, as a worker would; a no-op when jobs run inline."""
 
     def run():
-        from lucine_chatbot.platform import dispatch
         from lucine_chatbot.jobs.worker import build_worker
+        from lucine_chatbot.platform import dispatch
 
         if dispatch.mode(app) != "rq":
             return 0

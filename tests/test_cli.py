@@ -1,7 +1,7 @@
 """CLI commands: seed (idempotent), create-operator, sweep, worker's refusal without Redis."""
+from lucine_chatbot.content import knowledge
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import AutomatedText, KnowledgeItem, Operator, Role, SystemState
-from lucine_chatbot.content import knowledge
 
 
 def test_seed_loads_content_and_the_admin_idempotently(app, runner):

@@ -2,11 +2,11 @@
 from flask import Blueprint, jsonify
 from flask_jwt_extended import current_user
 
+from lucine_chatbot.insights import analytics
 from lucine_chatbot.schemas import validate
 from lucine_chatbot.schemas.analytics import EventsQuery, StatsQuery, TimeseriesQuery
 from lucine_chatbot.schemas.common import iso
 from lucine_chatbot.security import operator_required
-from lucine_chatbot.insights import analytics
 
 bp = Blueprint("analytics", __name__, url_prefix="/api/analytics")
 

@@ -1,11 +1,11 @@
 """The chat archive search for the dashboard (operators): `GET /api/chat-management/archive`."""
 from flask import Blueprint, jsonify
 
+from lucine_chatbot.insights import archive
 from lucine_chatbot.schemas import validate
 from lucine_chatbot.schemas.archive import ArchiveQuery, archive_chat_out
 from lucine_chatbot.schemas.common import operator_out
 from lucine_chatbot.security import operator_required
-from lucine_chatbot.insights import archive
 
 bp = Blueprint("archive", __name__, url_prefix="/api/chat-management")
 

@@ -2,10 +2,10 @@
 from flask import Blueprint
 from flask_jwt_extended import current_user
 
+from lucine_chatbot.content import automated_texts
 from lucine_chatbot.schemas import validate
 from lucine_chatbot.schemas.automated_texts import AutomatedTextQuery, SaveTextBody, automated_text_out
 from lucine_chatbot.security import admin_required, operator_required
-from lucine_chatbot.content import automated_texts
 
 bp = Blueprint("automated_texts", __name__, url_prefix="/api/automated-texts")
 

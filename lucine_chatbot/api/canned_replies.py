@@ -2,10 +2,15 @@
 from flask import Blueprint
 
 from lucine_chatbot.api import no_content
-from lucine_chatbot.schemas import validate
-from lucine_chatbot.schemas.canned_replies import (CannedReplyQuery, CreateCannedReplyBody, UpdateCannedReplyBody, canned_reply_out)
-from lucine_chatbot.security import admin_required, operator_required
 from lucine_chatbot.content import canned_replies
+from lucine_chatbot.schemas import validate
+from lucine_chatbot.schemas.canned_replies import (
+    CannedReplyQuery,
+    CreateCannedReplyBody,
+    UpdateCannedReplyBody,
+    canned_reply_out,
+)
+from lucine_chatbot.security import admin_required, operator_required
 
 bp = Blueprint("canned_replies", __name__, url_prefix="/api/canned-replies")
 

@@ -5,13 +5,13 @@ import json
 from flask import Blueprint, current_app, jsonify, make_response
 
 from lucine_chatbot.api import no_content
-from lucine_chatbot.platform.errors import NotFound
-from lucine_chatbot.extensions import limit_key
-from lucine_chatbot.models import ChatStatus
-from lucine_chatbot.schemas import validate
-from lucine_chatbot.schemas.chat import ChatRequest, PollQuery, RatingRequest, chat_out, poll_out
 from lucine_chatbot.chats import lookup
 from lucine_chatbot.chats.visitor import conversation, poll_cache, polling, visitor_limits
+from lucine_chatbot.extensions import limit_key
+from lucine_chatbot.models import ChatStatus
+from lucine_chatbot.platform.errors import NotFound
+from lucine_chatbot.schemas import validate
+from lucine_chatbot.schemas.chat import ChatRequest, PollQuery, RatingRequest, chat_out, poll_out
 
 bp = Blueprint("chat", __name__, url_prefix="/api/chat")
 MAX_SESSION_ID = 64  # chat_session.public_id is VARCHAR(64); the server issues 32 characters

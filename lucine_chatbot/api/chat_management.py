@@ -2,12 +2,21 @@
 from flask import Blueprint
 from flask_jwt_extended import current_user
 
+from lucine_chatbot.chats import management
 from lucine_chatbot.extensions import client_address
 from lucine_chatbot.schemas import validate
-from lucine_chatbot.schemas.chat_management import (ActiveChatsQuery, AddNoteBody, CreateTicketBody, HistoryQuery, UpdateStatusBody, active_chat_out, history_out, note_out)
-from lucine_chatbot.security import operator_required
-from lucine_chatbot.chats import management
+from lucine_chatbot.schemas.chat_management import (
+    ActiveChatsQuery,
+    AddNoteBody,
+    CreateTicketBody,
+    HistoryQuery,
+    UpdateStatusBody,
+    active_chat_out,
+    history_out,
+    note_out,
+)
 from lucine_chatbot.schemas.tickets import ticket_out
+from lucine_chatbot.security import operator_required
 
 bp = Blueprint("chat_management", __name__, url_prefix="/api/chat-management")
 

@@ -4,10 +4,10 @@ import hmac
 from flask import Blueprint, current_app, jsonify, request
 
 from lucine_chatbot.extensions import limiter
+from lucine_chatbot.insights import health
 from lucine_chatbot.schemas import validate
 from lucine_chatbot.schemas.health import HealthOut
 from lucine_chatbot.security import signed_in_operator
-from lucine_chatbot.insights import health
 
 bp = Blueprint("health", __name__, url_prefix="/api/health")
 TOKEN_HEADER = "X-Health-Token"

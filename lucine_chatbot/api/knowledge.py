@@ -3,10 +3,19 @@ from flask import Blueprint, current_app, jsonify
 from flask_jwt_extended import current_user
 
 from lucine_chatbot.api import no_content
-from lucine_chatbot.schemas import validate
-from lucine_chatbot.schemas.knowledge import (KnowledgeCreate, KnowledgeQuery, KnowledgeUpdate, OverrideRequest, calendar_out, item_out, override_out, parse_date)
-from lucine_chatbot.security import admin_required, operator_required
 from lucine_chatbot.content import calendar, knowledge
+from lucine_chatbot.schemas import validate
+from lucine_chatbot.schemas.knowledge import (
+    KnowledgeCreate,
+    KnowledgeQuery,
+    KnowledgeUpdate,
+    OverrideRequest,
+    calendar_out,
+    item_out,
+    override_out,
+    parse_date,
+)
+from lucine_chatbot.security import admin_required, operator_required
 
 bp = Blueprint("knowledge", __name__, url_prefix="/api")
 

@@ -2,15 +2,32 @@
 from flask import Blueprint, current_app, request
 from flask_jwt_extended import current_user, get_jwt
 
-from lucine_chatbot.extensions import client_address
 from lucine_chatbot.api import no_content
+from lucine_chatbot.chats import operator_desk
+from lucine_chatbot.extensions import client_address
+from lucine_chatbot.operators import access, accounts, audit, presence
+from lucine_chatbot.push import subscriptions, vapid
 from lucine_chatbot.schemas import validate
 from lucine_chatbot.schemas.common import operator_out
-from lucine_chatbot.schemas.operators import (AuditQuery, CreateOperatorBody, LoginBody, PresenceBody, PushEndpointBody, PushSubscriptionBody, SendMessageBody, StatusBody, TakeChatBody, TransferBody, UpdateOperatorBody, audit_out, operator_admin_out, pending_out, push_subscription_out, sent_message_out)
+from lucine_chatbot.schemas.operators import (
+    AuditQuery,
+    CreateOperatorBody,
+    LoginBody,
+    PresenceBody,
+    PushEndpointBody,
+    PushSubscriptionBody,
+    SendMessageBody,
+    StatusBody,
+    TakeChatBody,
+    TransferBody,
+    UpdateOperatorBody,
+    audit_out,
+    operator_admin_out,
+    pending_out,
+    push_subscription_out,
+    sent_message_out,
+)
 from lucine_chatbot.security import admin_required, login_limited, operator_required
-from lucine_chatbot.operators import accounts, audit, access, presence
-from lucine_chatbot.chats import operator_desk
-from lucine_chatbot.push import subscriptions, vapid
 
 bp = Blueprint("operators", __name__, url_prefix="/api/operators")
 

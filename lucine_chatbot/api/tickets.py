@@ -5,8 +5,14 @@ from flask_jwt_extended import current_user
 from lucine_chatbot.extensions import client_address, limiter
 from lucine_chatbot.schemas import validate
 from lucine_chatbot.schemas.common import iso, message_out
-from lucine_chatbot.schemas.tickets import (TicketCreate, TicketNoteCreate, TicketQuery, TicketUpdate, note_out,
-                                            ticket_out)
+from lucine_chatbot.schemas.tickets import (
+    TicketCreate,
+    TicketNoteCreate,
+    TicketQuery,
+    TicketUpdate,
+    note_out,
+    ticket_out,
+)
 from lucine_chatbot.security import operator_required
 from lucine_chatbot.tickets import desk, intake
 

@@ -4,9 +4,9 @@ import time
 
 from flask import current_app
 
-from lucine_chatbot.content import knowledge
 from lucine_chatbot.assistant import gate, offline, openai_provider
 from lucine_chatbot.assistant.base import Question, Reply
+from lucine_chatbot.content import knowledge
 
 logger = logging.getLogger(__name__)
 __all__ = ["Question", "Reply", "provider_name", "reply"]

@@ -2,10 +2,10 @@
 import datetime as dt
 import re
 
+from lucine_chatbot.assistant import lexicon, text
+from lucine_chatbot.content import calendar
 from lucine_chatbot.models import DayStatus
 from lucine_chatbot.platform.clock import MONTH_NAMES
-from lucine_chatbot.content import calendar
-from lucine_chatbot.assistant import lexicon, text
 
 RELATIVE = {
     "dopodomani": 2, "ubermorgen": 2, "uebermorgen": 2, "day after tomorrow": 2,

@@ -1,8 +1,8 @@
 """The mechanical gate (SPEC §3): typed requests for a human, topics only a human settles, unsure replies."""
 import re
 
-from lucine_chatbot.content.automated_texts import smart_action
 from lucine_chatbot.assistant import lexicon, text
+from lucine_chatbot.content.automated_texts import smart_action
 
 _HUMAN_REQUEST = [re.compile(p) for p in lexicon.HUMAN_REQUEST_PATTERNS]
 _UNSURE = [re.compile(p) for p in lexicon.UNSURE_PATTERNS]

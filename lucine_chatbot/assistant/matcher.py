@@ -199,7 +199,7 @@ class LanguageIndex:
         holds a term of `query`."""
         weights, length = self.tf[i], sum(self.tf[i].values())
         score, matched, words = 0.0, 0.0, False
-        for term, count in query.items():
+        for term, _count in query.items():
             tf = weights.get(term, 0)
             if not tf:
                 continue

@@ -1,9 +1,9 @@
 """The `offline` provider: calendar answers for date and season questions, else the KB entries the question names."""
 import re
 
-from lucine_chatbot.content import automated_texts, knowledge
 from lucine_chatbot.assistant import calendar_answers, gate
 from lucine_chatbot.assistant.base import Reply
+from lucine_chatbot.content import automated_texts, knowledge
 
 NAME, MODEL = "offline", "kb-matcher-bm25"
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")

@@ -6,10 +6,10 @@ import time
 
 from flask import current_app
 
-from lucine_chatbot.models import Sender
-from lucine_chatbot.content import calendar, knowledge
 from lucine_chatbot.assistant import calendar_answers
 from lucine_chatbot.assistant.base import Reply
+from lucine_chatbot.content import calendar, knowledge
+from lucine_chatbot.models import Sender
 
 logger = logging.getLogger(__name__)
 NAME = "openai"

@@ -9,13 +9,12 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from lucine_chatbot.platform.errors import Conflict
-from lucine_chatbot.extensions import db
-from lucine_chatbot.models import (ChatSession, ChatStatus, Operator, OperatorChat, QueueEntry, QueueStatus)
-from lucine_chatbot.models import utcnow
-from lucine_chatbot.content import automated_texts
 from lucine_chatbot.chats import lookup, messages, state_machine
+from lucine_chatbot.content import automated_texts
+from lucine_chatbot.extensions import db
 from lucine_chatbot.insights import events
+from lucine_chatbot.models import ChatSession, ChatStatus, Operator, OperatorChat, QueueEntry, QueueStatus, utcnow
+from lucine_chatbot.platform.errors import Conflict
 from lucine_chatbot.push import hooks as push
 
 CLAIMABLE_STATUSES = (ChatStatus.ACTIVE, ChatStatus.IDLE, ChatStatus.WAITING_OPERATOR)
@@ -146,8 +145,8 @@ def assign(session, operator, now, via, from_operator_id=None, require_online=Fa
     events.record("operator_connected", session, operator_id=operator.id, via=via)
     key = "operator_transferred" if from_operator_id else "operator_joined"
     push.chat_assigned(session, operator, via)
-    return [messages.system_message(session, key, now, smart_actions=[automated_texts.smart_action("end_chat", session.language,
-                                                                          "secondary")],
+    end_chat = automated_texts.smart_action("end_chat", session.language, "secondary")
+    return [messages.system_message(session, key, now, smart_actions=[end_chat],
                            meta={"operatorName": operator.display_name, "operatorId": operator.id},
                            operatorName=operator.display_name)]
 

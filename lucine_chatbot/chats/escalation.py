@@ -7,15 +7,15 @@ import math
 import sqlalchemy as sa
 from flask import current_app
 
+from lucine_chatbot.chats import assignment, state_machine
+from lucine_chatbot.chats.messages import system_message
+from lucine_chatbot.content.automated_texts import smart_action
 from lucine_chatbot.extensions import db
+from lucine_chatbot.insights import events
 from lucine_chatbot.models import ChatStatus, OperatorChat, QueueEntry, QueueStatus, utcnow
 from lucine_chatbot.platform.clock import format_moment, iso
-from lucine_chatbot.chats import assignment, state_machine
-from lucine_chatbot.insights import events
 from lucine_chatbot.push import hooks as push
 from lucine_chatbot.tickets import sla
-from lucine_chatbot.content.automated_texts import smart_action
-from lucine_chatbot.chats.messages import system_message
 
 TICKET_PRIORITY = "MEDIUM"
 REOPENED_BY_REQUEST = (ChatStatus.RESOLVED, ChatStatus.NOT_RESOLVED, ChatStatus.CANCELLED)

@@ -14,9 +14,9 @@ import logging
 
 import sqlalchemy as sa
 
-from lucine_chatbot.platform.errors import NotFound
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import ChatSession, Message
+from lucine_chatbot.platform.errors import NotFound
 
 logger = logging.getLogger(__name__)
 TRANSIENT_SQLSTATES = ("40001", "40P01")  # serialization_failure, deadlock_detected

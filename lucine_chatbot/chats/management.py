@@ -1,14 +1,14 @@
 """Operators manage chats: status through the state machine, internal notes, audited history, the live lists."""
 import sqlalchemy as sa
 
-from lucine_chatbot.platform.errors import ValidationError
-from lucine_chatbot.extensions import db
-from lucine_chatbot.models import ChatSession, ChatStatus, InternalNote, Operator, OperatorChat, Ticket, utcnow
 from lucine_chatbot.chats import assignment, escalation, lookup, messages, state_machine
-from lucine_chatbot.operators import audit
-from lucine_chatbot.insights import events
-from lucine_chatbot.tickets import intake
 from lucine_chatbot.chats.operator_desk import NO_SUCH_CHAT, ensure_may_handle, get_operator
+from lucine_chatbot.extensions import db
+from lucine_chatbot.insights import events
+from lucine_chatbot.models import ChatSession, ChatStatus, InternalNote, Operator, OperatorChat, Ticket, utcnow
+from lucine_chatbot.operators import audit
+from lucine_chatbot.platform.errors import ValidationError
+from lucine_chatbot.tickets import intake
 
 CLOSING_STATUSES = (ChatStatus.RESOLVED, ChatStatus.NOT_RESOLVED, ChatStatus.CANCELLED, ChatStatus.ENDED)
 SETTABLE_STATUSES = frozenset(CLOSING_STATUSES + (ChatStatus.WAITING_CLIENT, ChatStatus.WITH_OPERATOR))

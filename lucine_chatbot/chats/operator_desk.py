@@ -4,13 +4,24 @@ from datetime import timedelta
 
 from flask import current_app
 
-from lucine_chatbot.platform.errors import Conflict, Forbidden, ValidationError
-from lucine_chatbot.extensions import db
-from lucine_chatbot.models import (ChatSession, ChatStatus, InternalNote, Message, Operator, OperatorChat, QueueEntry, QueueStatus, Sender, utcnow)
 from lucine_chatbot.chats import assignment, lookup, messages, state_machine
+from lucine_chatbot.extensions import db
 from lucine_chatbot.insights import events
-from lucine_chatbot.push import hooks as push
+from lucine_chatbot.models import (
+    ChatSession,
+    ChatStatus,
+    InternalNote,
+    Message,
+    Operator,
+    OperatorChat,
+    QueueEntry,
+    QueueStatus,
+    Sender,
+    utcnow,
+)
 from lucine_chatbot.platform.database import get_or_404
+from lucine_chatbot.platform.errors import Conflict, Forbidden, ValidationError
+from lucine_chatbot.push import hooks as push
 
 logger = logging.getLogger(__name__)
 PRIORITY_LABELS = {0: "LOW", 1: "MEDIUM", 2: "HIGH", 3: "URGENT"}

@@ -7,9 +7,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from lucine_chatbot.chats.visitor import replies
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import ChatSession, Message, Sender
-from lucine_chatbot.chats.visitor import replies
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 100

@@ -1,8 +1,8 @@
 """The one place a chat's status changes: SPEC §2's state machine, each change validated and recorded."""
-from lucine_chatbot.platform.errors import Conflict
+from lucine_chatbot.insights import events
 from lucine_chatbot.models import ChatStatus as S
 from lucine_chatbot.models import utcnow
-from lucine_chatbot.insights import events
+from lucine_chatbot.platform.errors import Conflict
 
 TRANSITIONS = {
     S.ACTIVE: {S.IDLE, S.WAITING_OPERATOR, S.WITH_OPERATOR, S.RESOLVED, S.NOT_RESOLVED, S.CANCELLED, S.ENDED},

@@ -5,11 +5,11 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from lucine_chatbot.extensions import db
-from lucine_chatbot.models import ChatSession, ChatStatus, OperatorChat, QueueEntry, QueueStatus, utcnow
 from lucine_chatbot.chats import assignment, escalation, messages, operator_desk, recovery, state_machine
-from lucine_chatbot.insights import events
 from lucine_chatbot.content import system_state
+from lucine_chatbot.extensions import db
+from lucine_chatbot.insights import events
+from lucine_chatbot.models import ChatSession, ChatStatus, OperatorChat, QueueEntry, QueueStatus, utcnow
 from lucine_chatbot.tickets import desk
 
 logger = logging.getLogger(__name__)

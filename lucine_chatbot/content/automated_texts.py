@@ -6,9 +6,9 @@ import string
 from functools import lru_cache
 from importlib import resources
 
-from lucine_chatbot.platform.errors import NotFound, ValidationError
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import AutomatedText
+from lucine_chatbot.platform.errors import NotFound, ValidationError
 
 logger = logging.getLogger(__name__)
 LANGUAGES = ("it", "en", "de")

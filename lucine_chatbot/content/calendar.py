@@ -3,12 +3,11 @@ import datetime as dt
 import json
 from importlib import resources
 
-
-from lucine_chatbot.platform.errors import NotFound
-from lucine_chatbot.extensions import db
-from lucine_chatbot.platform import clock
-from lucine_chatbot.models import CalendarOverride, DayStatus, utcnow
 from lucine_chatbot.content import system_state
+from lucine_chatbot.extensions import db
+from lucine_chatbot.models import CalendarOverride, DayStatus, utcnow
+from lucine_chatbot.platform import clock
+from lucine_chatbot.platform.errors import NotFound
 
 CALENDAR_KEY = "calendar"
 

@@ -1,8 +1,8 @@
 """Canned replies: short texts operators insert with a shortcut; admins manage them."""
-from lucine_chatbot.platform.errors import Conflict
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import CannedReply
 from lucine_chatbot.platform.database import get_or_404
+from lucine_chatbot.platform.errors import Conflict
 
 
 class ShortcutTaken(Conflict):

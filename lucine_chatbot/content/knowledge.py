@@ -6,11 +6,11 @@ from importlib import resources
 
 import sqlalchemy as sa
 
-from lucine_chatbot.platform.errors import Conflict
+from lucine_chatbot.assistant import text
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import KnowledgeItem, utcnow
-from lucine_chatbot.assistant import text
 from lucine_chatbot.platform.database import get_or_404
+from lucine_chatbot.platform.errors import Conflict
 
 KB_LANGUAGES = ("it", "en", "de")
 _cache = {"stamp": None, "docs": [], "indexes": {}}

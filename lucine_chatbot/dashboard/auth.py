@@ -7,10 +7,10 @@ from flask_jwt_extended import decode_token, get_current_user, verify_jwt_in_req
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt.exceptions import PyJWTError
 
-from lucine_chatbot.platform.errors import Unauthorized
 from lucine_chatbot.extensions import client_address, db
 from lucine_chatbot.models import Operator, RevokedToken
 from lucine_chatbot.operators import access
+from lucine_chatbot.platform.errors import Unauthorized
 
 
 def signed_in_operator():

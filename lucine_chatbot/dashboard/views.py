@@ -8,10 +8,10 @@ import functools
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_jwt_extended import get_jwt, set_access_cookies, unset_jwt_cookies
 
-from lucine_chatbot.security import login_limited
-from lucine_chatbot.tickets import state_machine as ticket_state_machine
 from lucine_chatbot.chats.state_machine import TRANSITIONS
 from lucine_chatbot.dashboard.auth import form_session, sign_in, sign_out, signed_in_operator
+from lucine_chatbot.security import login_limited
+from lucine_chatbot.tickets import state_machine as ticket_state_machine
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 

@@ -4,10 +4,23 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from lucine_chatbot.extensions import db
-from lucine_chatbot.platform import clock
-from lucine_chatbot.models import (AnalyticsEvent, ChatSession, ChatStatus, Message, Operator, OperatorChat, QueueEntry, QueueStatus, Sender, Ticket, TicketStatus, utcnow)
 from lucine_chatbot.chats import state_machine
+from lucine_chatbot.extensions import db
+from lucine_chatbot.models import (
+    AnalyticsEvent,
+    ChatSession,
+    ChatStatus,
+    Message,
+    Operator,
+    OperatorChat,
+    QueueEntry,
+    QueueStatus,
+    Sender,
+    Ticket,
+    TicketStatus,
+    utcnow,
+)
+from lucine_chatbot.platform import clock
 
 METRICS = ("chats", "escalations", "tickets", "csat", "aiResolutionRate")
 CLOSED_TICKET_STATUSES = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
@@ -37,7 +50,8 @@ def local_day(column, first_day, days):
     if db.session.get_bind().dialect.name == "postgresql":
         local = sa.func.timezone(current_app.config["EVENT_TIMEZONE"], sa.func.timezone("UTC", column))
         return sa.cast(local, sa.Date)
-    whens = [(column < clock.local_midnight(first_day + timedelta(days=n + 1)), (first_day + timedelta(days=n)).isoformat())
+    whens = [(column < clock.local_midnight(first_day + timedelta(days=n + 1)),
+              (first_day + timedelta(days=n)).isoformat())
              for n in range(days)]
     return sa.case(*whens, else_=None)
 

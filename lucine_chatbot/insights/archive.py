@@ -5,10 +5,8 @@ import sqlalchemy as sa
 
 from lucine_chatbot.chats import messages
 from lucine_chatbot.extensions import db
-from lucine_chatbot.platform import clock
 from lucine_chatbot.models import ChatSession, Message, Operator, OperatorChat
-
-
+from lucine_chatbot.platform import clock
 
 
 def like_pattern(text):

@@ -6,11 +6,11 @@ from flask import current_app
 from sqlalchemy import text
 
 from lucine_chatbot import __version__
-from lucine_chatbot.extensions import db
-from lucine_chatbot.platform import dispatch
-from lucine_chatbot.models import ChatSession
 from lucine_chatbot.chats import state_machine, sweep
 from lucine_chatbot.content import system_state
+from lucine_chatbot.extensions import db
+from lucine_chatbot.models import ChatSession
+from lucine_chatbot.platform import dispatch
 
 STARTED_AT = time.monotonic()
 

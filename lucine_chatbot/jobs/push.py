@@ -5,9 +5,8 @@ import time
 
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import PushSubscription, utcnow
-from lucine_chatbot.push import alerts, vapid
-from lucine_chatbot.push import webpush
 from lucine_chatbot.platform.dispatch import enqueue, job
+from lucine_chatbot.push import alerts, vapid, webpush
 
 logger = logging.getLogger(__name__)
 # Live events matter for a few minutes: after OPERATOR_REPLY_TIMEOUT_SECONDS the chat is requeued anyway.

@@ -26,8 +26,8 @@ from rq.timeouts import JobTimeoutException, TimerDeathPenalty
 from rq.worker import WorkerStatus
 
 from lucine_chatbot.extensions import db
-from lucine_chatbot.platform import dispatch
 from lucine_chatbot.jobs.schedule import periodic_jobs
+from lucine_chatbot.platform import dispatch
 
 logger = logging.getLogger(__name__)
 
@@ -263,8 +263,8 @@ def warm_up(app):
     """Load once, before the first job, what every job needs: the job modules, the OpenAI SDK and its client
     (~1 s), the knowledge-base index; otherwise the first reply after a start pays for them. Then freeze them
     out of the garbage collector's full collections (a ~120 ms pause each, docs/performance.md)."""
-    from lucine_chatbot.content import knowledge
     from lucine_chatbot.assistant import openai_provider
+    from lucine_chatbot.content import knowledge
 
     for module in pkgutil.iter_modules(importlib.import_module(__package__).__path__):
         importlib.import_module(f"{__package__}.{module.name}")  # every job module and what it imports

@@ -1,8 +1,24 @@
 """All models, imported here so Alembic and the app see one metadata."""
 from lucine_chatbot.models.base import utcnow
-from lucine_chatbot.models.chat import (ChatSession, ChatStatus, InternalNote, Message, OperatorChat, QueueEntry, QueueStatus, Sender)
+from lucine_chatbot.models.chat import (
+    ChatSession,
+    ChatStatus,
+    InternalNote,
+    Message,
+    OperatorChat,
+    QueueEntry,
+    QueueStatus,
+    Sender,
+)
 from lucine_chatbot.models.event import AnalyticsEvent
-from lucine_chatbot.models.knowledge import (AutomatedText, CalendarOverride, CannedReply, DayStatus, KnowledgeItem, SystemState)
+from lucine_chatbot.models.knowledge import (
+    AutomatedText,
+    CalendarOverride,
+    CannedReply,
+    DayStatus,
+    KnowledgeItem,
+    SystemState,
+)
 from lucine_chatbot.models.operator import AuditLog, Operator, RevokedToken, Role
 from lucine_chatbot.models.outbox import OutboxMessage, OutboxStatus
 from lucine_chatbot.models.push import PushSubscription

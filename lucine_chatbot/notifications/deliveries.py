@@ -4,7 +4,16 @@ from flask import current_app
 
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import Ticket, TicketNote
-from lucine_chatbot.notifications import (breach_alert_text, confirmation_text, contact_channel, email_notifier, public_note_text, sms_cap_alert_text, ticket_subject, webhooks)
+from lucine_chatbot.notifications import (
+    breach_alert_text,
+    confirmation_text,
+    contact_channel,
+    email_notifier,
+    public_note_text,
+    sms_cap_alert_text,
+    ticket_subject,
+    webhooks,
+)
 
 
 def skip(row, reason):

@@ -6,8 +6,8 @@ from flask import current_app
 
 from lucine_chatbot.data.calling_codes import ANY_COUNTRY, CALLING_CODES
 from lucine_chatbot.extensions import db
-from lucine_chatbot.platform import clock
 from lucine_chatbot.models import AnalyticsEvent, OutboxMessage, OutboxStatus, utcnow
+from lucine_chatbot.platform import clock
 
 logger = logging.getLogger(__name__)
 PHONE_CHANNELS = ("sms", "whatsapp")

@@ -9,8 +9,8 @@ import uuid
 from flask import current_app, has_app_context
 
 from lucine_chatbot.models import utcnow
-from lucine_chatbot.platform.clock import iso
 from lucine_chatbot.notifications.base import DeliveryError
+from lucine_chatbot.platform.clock import iso
 
 HTTP_TIMEOUT_SECONDS = 10
 SIGNATURE_HEADER = "X-Lucine-Signature"

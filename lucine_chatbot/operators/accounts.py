@@ -3,12 +3,12 @@ import bcrypt
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from lucine_chatbot.platform.errors import Conflict, ValidationError
-from lucine_chatbot.extensions import db
-from lucine_chatbot.models import Operator, Role, utcnow
 from lucine_chatbot.chats import assignment, lookup, operator_desk
 from lucine_chatbot.chats.assignment import open_counts_subquery
+from lucine_chatbot.extensions import db
+from lucine_chatbot.models import Operator, Role, utcnow
 from lucine_chatbot.platform.database import get_or_404
+from lucine_chatbot.platform.errors import Conflict, ValidationError
 
 MIN_PASSWORD_LENGTH = 8
 

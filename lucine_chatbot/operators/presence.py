@@ -1,5 +1,6 @@
-"""An operator's presence: the online toggle (available for chats), and whether she has a dashboard tab in view: a heartbeat from the page (static/dashboard/js/pwa.js), so
-a visitor's message is pushed to her phone only when she is not looking at the dashboard.
+"""An operator's presence: the online toggle (available for chats), and whether she has a dashboard tab in view:
+a heartbeat from the page (static/dashboard/js/pwa.js), so a visitor's message is pushed to her phone only when
+she is not looking at the dashboard.
 
 Kept where web and worker both see it: Redis, with an expiry. Not in the database: every page load would
 write a row (on SQLite, contending with the page's own writes). On the embedded default (one process, no

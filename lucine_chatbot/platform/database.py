@@ -4,8 +4,8 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from lucine_chatbot.platform.errors import NotFound
 from lucine_chatbot.extensions import db
+from lucine_chatbot.platform.errors import NotFound
 
 
 def get_or_404(model, ident, message):

@@ -10,10 +10,9 @@ from py_vapid import Vapid
 from sqlalchemy.exc import IntegrityError
 
 from config import ConfigError
-
+from lucine_chatbot.content import system_state
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import SystemState
-from lucine_chatbot.content import system_state
 
 STATE_KEY = "vapid_keys"
 EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")

@@ -2,7 +2,6 @@
 from lucine_chatbot.platform.clock import iso
 
 
-
 def message_out(message):
     return {"id": message.id, "sender": str(message.sender), "message": message.body,
             "timestamp": iso(message.created_at), "metadata": dict(message.meta or {}),

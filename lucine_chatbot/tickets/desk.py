@@ -1,15 +1,26 @@
 """The operators' side of tickets: list, read (audited), update status/priority/assignee, notes, and the sweep's
 escalation of overdue tickets."""
-from lucine_chatbot.platform.errors import ValidationError
 from lucine_chatbot.extensions import db
-from lucine_chatbot.models import (AuditLog, Message, Operator, Priority, Sender, Ticket, TicketNote, TicketStatus, utcnow)
-from lucine_chatbot.platform.clock import iso
 from lucine_chatbot.insights import events
+from lucine_chatbot.models import (
+    AuditLog,
+    Message,
+    Operator,
+    Priority,
+    Sender,
+    Ticket,
+    TicketNote,
+    TicketStatus,
+    utcnow,
+)
 from lucine_chatbot.notifications import outbox
+from lucine_chatbot.platform.clock import iso
+from lucine_chatbot.platform.database import get_or_404
+from lucine_chatbot.platform.errors import ValidationError
 from lucine_chatbot.push import hooks as push
 from lucine_chatbot.tickets import sla
 from lucine_chatbot.tickets.state_machine import change_ticket_status
-from lucine_chatbot.platform.database import get_or_404
+
 
 def get_ticket(ticket_id):
     return get_or_404(Ticket, ticket_id, "This ticket does not exist.")
@@ -96,7 +107,8 @@ def escalate_overdue(now):
     escalation does.
     """
     overdue = (db.session.query(Ticket).filter(
-        Ticket.status.in_([TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.WAITING_USER]), Ticket.sla_breached.is_(False),
+        Ticket.status.in_([TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.WAITING_USER]),
+        Ticket.sla_breached.is_(False),
         Ticket.due_at < now).order_by(Ticket.id).limit(200).with_for_update(skip_locked=True).all())
     for ticket in overdue:
         previous = str(ticket.priority)

@@ -9,15 +9,26 @@ import secrets
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
-from lucine_chatbot.platform.errors import BadRequest, NotFound, ValidationError
-from lucine_chatbot.extensions import db
-from lucine_chatbot.models import (ChatSession, ChatStatus, ContactMethod, InternalNote, Message, OperatorChat, Priority, QueueEntry, QueueStatus, Ticket, utcnow)
-from lucine_chatbot.platform.clock import format_moment, iso
 from lucine_chatbot.chats import assignment, escalation, lookup, messages, state_machine
+from lucine_chatbot.extensions import db
 from lucine_chatbot.insights import events
-from lucine_chatbot.notifications import outbox
+from lucine_chatbot.models import (
+    ChatSession,
+    ChatStatus,
+    ContactMethod,
+    InternalNote,
+    Message,
+    OperatorChat,
+    Priority,
+    QueueEntry,
+    QueueStatus,
+    Ticket,
+    utcnow,
+)
+from lucine_chatbot.notifications import outbox, phone_limits
+from lucine_chatbot.platform.clock import format_moment, iso
+from lucine_chatbot.platform.errors import BadRequest, NotFound, ValidationError
 from lucine_chatbot.tickets import sla
-from lucine_chatbot.notifications import phone_limits
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +50,7 @@ def resume_token(number, nonce):
     """The resume token of ticket `number`: HMAC-SHA256 of the number and a random nonce under SECRET_KEY, so the
     confirmation job derives it again from the outbox row (which keeps only the nonce, until it is sent) and
     the token itself is never stored, queued or logged. Same shape as `token_urlsafe(32)`: 43 characters."""
-    message = f"ticket-resume:{number}:{nonce}".encode("utf-8")
+    message = f"ticket-resume:{number}:{nonce}".encode()
     digest = hmac.new(current_app.config["SECRET_KEY"].encode("utf-8"), message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 

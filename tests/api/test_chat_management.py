@@ -1,7 +1,16 @@
 """Status changes, notes, audited history, the live lists and chat-to-ticket over HTTP."""
 from lucine_chatbot.extensions import db
-from lucine_chatbot.models import (AnalyticsEvent, AuditLog, ChatStatus, InternalNote, Message, OperatorChat,
-                                   QueueEntry, Sender, Ticket)
+from lucine_chatbot.models import (
+    AnalyticsEvent,
+    AuditLog,
+    ChatStatus,
+    InternalNote,
+    Message,
+    OperatorChat,
+    QueueEntry,
+    Sender,
+    Ticket,
+)
 
 
 def assigned_chat(make, operator, status="WITH_OPERATOR", **fields):

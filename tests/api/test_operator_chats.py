@@ -4,8 +4,16 @@ from datetime import timedelta
 import pytest
 
 from lucine_chatbot.extensions import db
-from lucine_chatbot.models import (AnalyticsEvent, ChatStatus, InternalNote, Message, OperatorChat, QueueEntry,
-                                   Sender, utcnow)
+from lucine_chatbot.models import (
+    AnalyticsEvent,
+    ChatStatus,
+    InternalNote,
+    Message,
+    OperatorChat,
+    QueueEntry,
+    Sender,
+    utcnow,
+)
 from tests import factories
 
 

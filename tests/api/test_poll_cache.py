@@ -4,15 +4,15 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from lucine_chatbot.extensions import db
-from lucine_chatbot.platform import dispatch
-from lucine_chatbot.models import ChatSession, ChatStatus, Operator
 from lucine_chatbot.chats import operator_desk, state_machine
 from lucine_chatbot.chats.visitor import poll_cache, visitor_limits
+from lucine_chatbot.extensions import db
+from lucine_chatbot.models import ChatSession, ChatStatus, Operator
+from lucine_chatbot.platform import dispatch
 
 from ..assistant_helpers import kb  # noqa: F401  (fixture)
-from ..sql_statements import Statements
 from ..rate_windows import whole_window_ahead
+from ..sql_statements import Statements
 
 
 def poll(client, session_id, after):

@@ -1,7 +1,7 @@
 """Bounded transcripts (issue 21): the poll without a cursor, the resume link and the operator history show a
 chat's newest 100 messages and say whether older ones exist; the history pages back with `before`."""
-from lucine_chatbot.extensions import db
 from lucine_chatbot.chats import lookup
+from lucine_chatbot.extensions import db
 from lucine_chatbot.tickets import intake
 
 

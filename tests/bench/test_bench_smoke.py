@@ -3,14 +3,14 @@ import json
 import re
 import shutil
 import threading
-from pathlib import Path
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
 from bench import client, report, slo, wrk
-from bench.llm_stub import REPLY, LlmStub
+from bench.servers.llm_stub import REPLY, LlmStub
 
 
 def test_llm_stub_answers_like_openai_chat_completions():
@@ -174,7 +174,7 @@ def test_the_widget_mix_moves_each_sessions_cursor_like_the_widget():
 
 
 def test_the_apps_virtualenv_is_keyed_by_requirements_and_python_version(tmp_path):
-    from bench import appenv
+    from bench.servers import appenv
 
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("Flask==3.1.3\n")
@@ -186,7 +186,7 @@ def test_the_apps_virtualenv_is_keyed_by_requirements_and_python_version(tmp_pat
 
 
 def test_a_finished_virtualenv_is_reused_and_a_half_made_one_is_made_again(tmp_path, monkeypatch):
-    from bench import appenv
+    from bench.servers import appenv
 
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("Flask==3.1.3\n")
@@ -210,7 +210,7 @@ def test_the_report_says_which_environment_the_app_ran_in():
 
 
 def test_making_a_new_virtualenv_removes_the_ones_for_older_requirements(tmp_path, monkeypatch):
-    from bench import appenv
+    from bench.servers import appenv
 
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("Flask==3.1.3\n")
@@ -222,7 +222,7 @@ def test_making_a_new_virtualenv_removes_the_ones_for_older_requirements(tmp_pat
 
 
 def test_the_server_time_comes_from_the_access_log_lines_written_during_the_scenario(tmp_path):
-    from bench import stack
+    from bench.servers import stack
 
     log = tmp_path / "web.log"
     log.write_text('- 127.0.0.1 "GET /api/health HTTP/1.1" 200 257 40ms "urllib"\n')
@@ -240,7 +240,7 @@ def test_the_server_time_comes_from_the_access_log_lines_written_during_the_scen
 def test_the_box_share_counts_busy_and_stolen_time_of_all_cores_and_guest_time_once():
     from collections import namedtuple
 
-    from bench import stack
+    from bench.servers import stack
 
     Times = namedtuple("Times", "user nice system idle iowait irq softirq steal guest guest_nice")
     before = Times(100, 0, 50, 1000, 5, 0, 1, 10, 0, 0)
@@ -316,7 +316,8 @@ def test_open_loop_latency_counts_from_arrival_so_queueing_is_not_hidden():
 
 
 def test_open_loop_load_counts_error_statuses_and_refused_connections():
-    from bench import paced, scenarios, stack
+    from bench import paced, scenarios
+    from bench.servers import stack
 
     handler = type("Failing", (_Slow,), {"status": 503})
     server, url = _serve(handler)
@@ -479,7 +480,7 @@ def test_exactly_once_counting_flags_a_missing_and_a_doubled_reply():
 def _database_or_skip():
     import psycopg
 
-    from bench import stack
+    from bench.servers import stack
 
     try:
         return psycopg.connect(stack.PG_ADMIN_URL, autocommit=True, connect_timeout=3)
@@ -550,7 +551,8 @@ def test_the_ai_at_peak_worker_is_started_with_render_yamls_command_and_values(t
 
 
 def test_the_projects_render_yaml_starts_the_worker_the_benchmark_starts():
-    from bench import ai_peak, stack
+    from bench import ai_peak
+    from bench.servers import stack
 
     _argv, command, env = ai_peak.render_worker(stack.ROOT / "render.yaml", "/nowhere/bin/python")
     assert command == "flask --app wsgi worker" and "AI_CONCURRENCY" in env

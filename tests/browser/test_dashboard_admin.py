@@ -2,9 +2,9 @@
 import pytest
 from playwright.sync_api import expect
 
+from lucine_chatbot.content import automated_texts
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import AuditLog, AutomatedText, CannedReply, Operator
-from lucine_chatbot.content import automated_texts
 
 from .helpers import operator, reread, sign_in
 

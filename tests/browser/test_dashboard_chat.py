@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from lucine_chatbot.extensions import db
-from lucine_chatbot.models import CannedReply, ChatSession, InternalNote, Message, Sender, Ticket
+from lucine_chatbot.models import CannedReply, ChatSession, InternalNote, Ticket
 from tests import factories
 
 from .helpers import XSS, no_dialogs, operator, queued_chat, reread, sign_in

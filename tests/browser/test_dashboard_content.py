@@ -2,10 +2,10 @@
 import pytest
 from playwright.sync_api import expect
 
-from lucine_chatbot.extensions import db
-from lucine_chatbot.models import CalendarOverride, KnowledgeItem
 from lucine_chatbot.content import knowledge
 from lucine_chatbot.content.calendar import local_today
+from lucine_chatbot.extensions import db
+from lucine_chatbot.models import CalendarOverride, KnowledgeItem
 from lucine_chatbot.seed import seed_calendar
 
 from .helpers import operator, reread, sign_in

@@ -8,18 +8,31 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from lucine_chatbot.extensions import db
-from lucine_chatbot.platform import dispatch
-from lucine_chatbot.models import ChatSession, KnowledgeItem, Message, OperatorChat, utcnow
 from lucine_chatbot.chats import sweep
+from lucine_chatbot.extensions import db
+from lucine_chatbot.models import ChatSession, KnowledgeItem, Message, OperatorChat, utcnow
+from lucine_chatbot.platform import dispatch
 from lucine_chatbot.seed import seed_all
 
 from ..conftest import TEST_DATABASE_URL, TEST_REDIS_URL
 from ..openai_stub import Stream, serve_for
 from ..rate_windows import whole_window_ahead
 from .helpers import no_dialogs, operator, reread
-from .widget_shop import (Shop, is_chat_post, login, messages, online_operator, open_chat, render_pages, send,
-                          serve_shop, start_worker, stop_worker, stored_session_id, wait_for_worker)
+from .widget_shop import (
+    Shop,
+    is_chat_post,
+    login,
+    messages,
+    online_operator,
+    open_chat,
+    render_pages,
+    send,
+    serve_shop,
+    start_worker,
+    stop_worker,
+    stored_session_id,
+    wait_for_worker,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_db]
 

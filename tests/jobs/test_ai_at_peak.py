@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import pytest
 
+from lucine_chatbot.chats.visitor import drafts, replies
 from lucine_chatbot.extensions import db
-from lucine_chatbot.platform import dispatch
 from lucine_chatbot.jobs.ai_reply import generate_reply
 from lucine_chatbot.jobs.worker import build_worker
 from lucine_chatbot.models import ChatSession, Message, Sender, utcnow
-from lucine_chatbot.chats.visitor import drafts, replies
+from lucine_chatbot.platform import dispatch
 
 from ..assistant_helpers import kb  # noqa: F401  (fixture)
 from ..openai_stub import Stream, serve_for

@@ -4,8 +4,8 @@ import zlib
 
 import pytest
 
-from lucine_chatbot.platform import dispatch
 from lucine_chatbot.jobs import notify
+from lucine_chatbot.platform import dispatch
 
 from ..receivers import SmtpServer
 

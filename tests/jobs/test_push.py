@@ -4,14 +4,14 @@ from datetime import timedelta
 
 import pytest
 
+from lucine_chatbot.chats import escalation, operator_desk, sweep
 from lucine_chatbot.extensions import db
 from lucine_chatbot.jobs import push as push_jobs
 from lucine_chatbot.models import OperatorChat, PushSubscription, QueueEntry, Ticket, utcnow
-from lucine_chatbot.chats import escalation, operator_desk, sweep
+from lucine_chatbot.notifications import DeliveryError
 from lucine_chatbot.operators import presence
 from lucine_chatbot.push import subscriptions
 from lucine_chatbot.tickets import desk, intake
-from lucine_chatbot.notifications import DeliveryError
 
 from ..push_receiver import PushService
 

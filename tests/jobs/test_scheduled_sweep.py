@@ -5,14 +5,14 @@ from datetime import timedelta
 
 import pytest
 
+from lucine_chatbot.chats import sweep
+from lucine_chatbot.content import system_state
 from lucine_chatbot.extensions import db
-from lucine_chatbot.platform import dispatch
 from lucine_chatbot.jobs.schedule import periodic_jobs
 from lucine_chatbot.jobs.worker import build_worker
 from lucine_chatbot.models import ChatSession, ChatStatus, Ticket, TicketStatus, utcnow
-from lucine_chatbot.content import system_state
+from lucine_chatbot.platform import dispatch
 from lucine_chatbot.tickets import intake
-from lucine_chatbot.chats import sweep
 
 from ..receivers import HttpServer, SmtpServer
 

@@ -10,12 +10,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from lucine_chatbot.extensions import db
-from lucine_chatbot.platform import dispatch
-from lucine_chatbot.jobs import worker
-from lucine_chatbot.platform.dispatch import job
-from lucine_chatbot.content import knowledge
 from lucine_chatbot.assistant import openai_provider
+from lucine_chatbot.content import knowledge
+from lucine_chatbot.extensions import db
+from lucine_chatbot.jobs import worker
+from lucine_chatbot.platform import dispatch
+from lucine_chatbot.platform.dispatch import job
 
 
 @job(timeout=10)

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from lucine_chatbot.extensions import db
-from lucine_chatbot.models import ChatSession, Message, Sender, utcnow
 from config import BaseConfig
 from lucine_chatbot.chats import recovery, sweep
+from lucine_chatbot.extensions import db
+from lucine_chatbot.models import ChatSession, Message, Sender, utcnow
 
 from ..assistant_helpers import kb  # noqa: F401  (fixture)
 from ..openai_stub import completion, serve_for

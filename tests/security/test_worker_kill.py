@@ -9,10 +9,10 @@ from pathlib import Path
 import psutil
 import pytest
 
-from lucine_chatbot.extensions import db
-from lucine_chatbot.platform import dispatch
-from lucine_chatbot.models import ChatSession, Message, Sender
 from lucine_chatbot import seed
+from lucine_chatbot.extensions import db
+from lucine_chatbot.models import ChatSession, Message, Sender
+from lucine_chatbot.platform import dispatch
 
 from ..conftest import TEST_DATABASE_URL, TEST_REDIS_URL
 from ..openai_stub import StubOpenAI, completion

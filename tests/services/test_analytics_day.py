@@ -4,12 +4,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lucine_chatbot.extensions import db
-from lucine_chatbot.models import Operator, base
-from lucine_chatbot.insights import analytics, events
-from lucine_chatbot.chats.visitor import conversation
 from lucine_chatbot.chats import escalation, operator_desk
 from lucine_chatbot.chats import sweep as sweep_rules
+from lucine_chatbot.chats.visitor import conversation
+from lucine_chatbot.extensions import db
+from lucine_chatbot.insights import analytics, events
+from lucine_chatbot.models import Operator, base
 from lucine_chatbot.tickets import desk, intake
 
 from .. import factories

@@ -3,13 +3,12 @@ import inspect
 
 import pytest
 
-from lucine_chatbot.chats import assignment, management, escalation, operator_desk, state_machine, sweep
-from lucine_chatbot.operators import access
+from lucine_chatbot.chats import assignment, escalation, management, operator_desk, state_machine, sweep
 from lucine_chatbot.chats.visitor import conversation, replies
 from lucine_chatbot.insights import events
-from lucine_chatbot.tickets import desk, intake
-
 from lucine_chatbot.notifications import phone_limits
+from lucine_chatbot.operators import access
+from lucine_chatbot.tickets import desk, intake
 
 from ..assistant_helpers import kb, say  # noqa: F401  (fixture)
 

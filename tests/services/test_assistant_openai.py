@@ -4,9 +4,9 @@ import time
 
 import pytest
 
-from lucine_chatbot.models import Sender
 from lucine_chatbot import assistant
 from lucine_chatbot.content import calendar
+from lucine_chatbot.models import Sender
 
 from ..assistant_helpers import kb  # noqa: F401  (fixture)
 from ..openai_stub import Stream, serve_for
@@ -50,6 +50,7 @@ def test_the_english_prompt_has_english_and_italian_items(stub, kb):
 def test_only_the_newest_history_messages_are_sent_oldest_first(stub, kb, app, monkeypatch):
     monkeypatch.setitem(app.config, "AI_HISTORY_MESSAGES", 3)
     from lucine_chatbot.chats.visitor import replies
+
     from ..factories import chat, message
 
     session = chat()

@@ -3,10 +3,10 @@ import datetime as dt
 
 import pytest
 
-from lucine_chatbot.models import DayStatus
 from lucine_chatbot import assistant
-from lucine_chatbot.content import calendar
 from lucine_chatbot.assistant import calendar_answers
+from lucine_chatbot.content import calendar
+from lucine_chatbot.models import DayStatus
 
 from ..assistant_helpers import kb  # noqa: F401  (fixture)
 

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from lucine_chatbot.extensions import db
-from lucine_chatbot.models import (ChatSession, ChatStatus, Message, Operator, OperatorChat, Sender, utcnow)
-from lucine_chatbot.operators import accounts, presence
 from lucine_chatbot.chats import management, operator_desk, sweep
 from lucine_chatbot.chats.visitor import conversation
+from lucine_chatbot.extensions import db
+from lucine_chatbot.models import ChatSession, ChatStatus, Message, Operator, OperatorChat, Sender, utcnow
+from lucine_chatbot.operators import accounts, presence
 
 from ..concurrency import race
 

@@ -3,9 +3,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from lucine_chatbot.chats import assignment, escalation
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import AnalyticsEvent, ChatStatus, OperatorChat, QueueEntry, QueueStatus, utcnow
-from lucine_chatbot.chats import assignment, escalation
 
 NOW = datetime(2026, 12, 10, 18, 0)  # 19:00 in Rome
 

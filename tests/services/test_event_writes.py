@@ -1,7 +1,7 @@
 """How recorded analytics events reach the database: with their transaction, in one INSERT, never alone."""
 from lucine_chatbot.extensions import db
-from lucine_chatbot.models import AnalyticsEvent
 from lucine_chatbot.insights import events
+from lucine_chatbot.models import AnalyticsEvent
 
 from ..sql_statements import Statements
 

@@ -8,17 +8,15 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from lucine_chatbot import notifications
+from lucine_chatbot.chats import sweep
 from lucine_chatbot.extensions import db
+from lucine_chatbot.insights import events
 from lucine_chatbot.jobs import notify
 from lucine_chatbot.models import OutboxMessage, OutboxStatus, utcnow
-from lucine_chatbot.insights import events
-from lucine_chatbot import notifications
-from lucine_chatbot.notifications import outbox
-from lucine_chatbot.tickets import desk, intake
-from lucine_chatbot.chats import sweep
-from lucine_chatbot.notifications import DeliveryError
-from lucine_chatbot.notifications import webhooks
+from lucine_chatbot.notifications import DeliveryError, outbox, webhooks
 from lucine_chatbot.notifications.smtp import SmtpNotifier
+from lucine_chatbot.tickets import desk, intake
 
 from ..receivers import HttpServer, SmtpServer
 

@@ -1,9 +1,9 @@
 """An operator who does not answer in time loses the chat to the queue or to a colleague (sweep rule)."""
 from datetime import datetime, timedelta
 
+from lucine_chatbot.chats import escalation, operator_desk, sweep
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import ChatStatus, InternalNote, Message, OperatorChat, QueueEntry, Sender
-from lucine_chatbot.chats import escalation, operator_desk, sweep
 
 NOW = datetime(2026, 12, 10, 18, 0)
 

@@ -6,13 +6,12 @@ import pytest
 import sqlalchemy as sa
 
 from lucine_chatbot.extensions import db
-from lucine_chatbot.platform import dispatch
 from lucine_chatbot.jobs import notify
 from lucine_chatbot.jobs.schedule import periodic_jobs
 from lucine_chatbot.models import OutboxMessage, OutboxStatus, utcnow
-from lucine_chatbot.notifications import outbox
+from lucine_chatbot.notifications import outbox, webhooks
+from lucine_chatbot.platform import dispatch
 from lucine_chatbot.tickets import intake
-from lucine_chatbot.notifications import webhooks
 
 from ..receivers import HttpServer, SmtpServer
 

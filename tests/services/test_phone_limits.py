@@ -7,8 +7,8 @@ import pytest
 from config import ConfigError, load_config
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import AnalyticsEvent, OutboxMessage, OutboxStatus
-from lucine_chatbot.tickets import desk, intake
 from lucine_chatbot.notifications import phone_limits
+from lucine_chatbot.tickets import desk, intake
 
 from ..receivers import HttpServer, SmtpServer
 

@@ -2,10 +2,19 @@
 from datetime import datetime, timedelta
 
 from lucine_chatbot.extensions import db
-from lucine_chatbot.jobs.schedule import periodic_jobs
-from lucine_chatbot.models import (AnalyticsEvent, AuditLog, ChatSession, InternalNote, Message, OperatorChat,
-                                   QueueEntry, RevokedToken, Ticket)
 from lucine_chatbot.insights import retention
+from lucine_chatbot.jobs.schedule import periodic_jobs
+from lucine_chatbot.models import (
+    AnalyticsEvent,
+    AuditLog,
+    ChatSession,
+    InternalNote,
+    Message,
+    OperatorChat,
+    QueueEntry,
+    RevokedToken,
+    Ticket,
+)
 from lucine_chatbot.tickets import intake
 
 NOW = datetime(2027, 12, 20, 12, 0)

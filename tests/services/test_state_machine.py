@@ -1,10 +1,10 @@
 """Every status change goes through one validated place and leaves an event."""
 import pytest
 
-from lucine_chatbot.extensions import db
-from lucine_chatbot.models import AnalyticsEvent, ChatStatus
 from lucine_chatbot.chats import state_machine
 from lucine_chatbot.chats.state_machine import InvalidTransition
+from lucine_chatbot.extensions import db
+from lucine_chatbot.models import AnalyticsEvent, ChatStatus
 
 
 def test_allowed_change_records_an_event(make):

@@ -1,11 +1,19 @@
 """The sweep rules for silent visitors, long queue waits and overdue tickets, with time passed in (no sleeping)."""
 from datetime import datetime, timedelta
 
-from lucine_chatbot.extensions import db
-from lucine_chatbot.models import (AnalyticsEvent, ChatSession, ChatStatus, Message, QueueEntry, QueueStatus,
-                                   Ticket, TicketStatus)
-from lucine_chatbot.tickets import intake
 from lucine_chatbot.chats import sweep
+from lucine_chatbot.extensions import db
+from lucine_chatbot.models import (
+    AnalyticsEvent,
+    ChatSession,
+    ChatStatus,
+    Message,
+    QueueEntry,
+    QueueStatus,
+    Ticket,
+    TicketStatus,
+)
+from lucine_chatbot.tickets import intake
 
 NOW = datetime(2026, 12, 12, 18, 0)
 

@@ -3,9 +3,9 @@ import threading
 
 import pytest
 
+from lucine_chatbot.chats import escalation, operator_desk
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import ChatSession, ChatStatus, OperatorChat, QueueEntry
-from lucine_chatbot.chats import escalation, operator_desk
 from tests import factories
 
 from ..concurrency import race

@@ -3,13 +3,22 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from lucine_chatbot.platform.errors import BadRequest, NotFound, ValidationError
+from lucine_chatbot.chats.state_machine import InvalidTransition
 from lucine_chatbot.extensions import db
-from lucine_chatbot.models import (AnalyticsEvent, ChatSession, ChatStatus, InternalNote, Message, OperatorChat,
-                                   QueueEntry, QueueStatus, Ticket)
+from lucine_chatbot.models import (
+    AnalyticsEvent,
+    ChatSession,
+    ChatStatus,
+    InternalNote,
+    Message,
+    OperatorChat,
+    QueueEntry,
+    QueueStatus,
+    Ticket,
+)
+from lucine_chatbot.platform.errors import BadRequest, NotFound, ValidationError
 from lucine_chatbot.schemas.tickets import ticket_out
 from lucine_chatbot.tickets import intake
-from lucine_chatbot.chats.state_machine import InvalidTransition
 
 NOW = datetime(2026, 12, 10, 15, 0)
 TICKET_FIELDS = {"id", "ticketNumber", "status", "priority", "subject", "description", "contactMethod", "email",

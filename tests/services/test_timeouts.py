@@ -1,9 +1,9 @@
 """The sweep's inactivity rules, with time controlled by the test (no sleeping)."""
 from datetime import timedelta
 
+from lucine_chatbot.chats import sweep
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import AnalyticsEvent, ChatSession, ChatStatus, OperatorChat, utcnow
-from lucine_chatbot.chats import sweep
 
 
 def events_of(kind):

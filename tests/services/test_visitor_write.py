@@ -2,9 +2,9 @@
 import pytest
 import sqlalchemy as sa
 
+from lucine_chatbot.chats.visitor import conversation, visitor_write
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import AnalyticsEvent, ChatSession, Message
-from lucine_chatbot.chats.visitor import conversation, visitor_write
 
 from ..sql_statements import Checkins, Statements, autocommit_mode
 

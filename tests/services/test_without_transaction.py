@@ -1,8 +1,8 @@
 """Requests whose statements need no transaction (the poll's reads) skip BEGIN and ROLLBACK on PostgreSQL."""
 import pytest
 
-from lucine_chatbot.extensions import db
 from lucine_chatbot.chats.visitor import polling
+from lucine_chatbot.extensions import db
 from lucine_chatbot.platform.database import without_transaction
 
 from ..sql_statements import Checkins, Statements, autocommit_mode

@@ -13,8 +13,17 @@ from lucine_chatbot.chats import escalation, lookup, messages, state_machine
 from lucine_chatbot.chats.visitor import visitor_write
 from lucine_chatbot.extensions import db
 from lucine_chatbot.insights import events, retention
-from lucine_chatbot.models import (AnalyticsEvent, ChatSession, ChatStatus, InternalNote, Message, OperatorChat,
-                                   QueueEntry, Sender, utcnow)
+from lucine_chatbot.models import (
+    AnalyticsEvent,
+    ChatSession,
+    ChatStatus,
+    InternalNote,
+    Message,
+    OperatorChat,
+    QueueEntry,
+    Sender,
+    utcnow,
+)
 from lucine_chatbot.platform import dispatch
 from lucine_chatbot.platform.database import keeping_state
 from lucine_chatbot.platform.errors import BadRequest, Conflict, ValidationError

@@ -26,9 +26,9 @@ import sqlalchemy as sa
 from flask import has_app_context
 from sqlalchemy.orm.util import identity_key
 
+from lucine_chatbot.chats.visitor import drafts, visitor_limits
 from lucine_chatbot.models import ChatSession, Message, Operator
 from lucine_chatbot.platform import redis as shared_redis
-from lucine_chatbot.chats.visitor import drafts, visitor_limits
 
 PREFIX = "lucine:poll:"
 EPOCH_KEY = PREFIX + "epoch"

@@ -26,10 +26,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import make_transient, make_transient_to_detached
 from sqlalchemy.orm.attributes import get_history
 
-from lucine_chatbot.extensions import db
-from lucine_chatbot.models import AnalyticsEvent, ChatSession, Message
-from lucine_chatbot.insights import events
 from lucine_chatbot.chats.visitor import poll_cache
+from lucine_chatbot.extensions import db
+from lucine_chatbot.insights import events
+from lucine_chatbot.models import AnalyticsEvent, ChatSession, Message
 from lucine_chatbot.platform.database import without_transaction
 
 

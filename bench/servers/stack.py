@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psutil
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 # Overridable so two runs on one machine (two engineers, two worktrees) don't share a database or Redis DB.
 BENCH_DATABASE = os.environ.get("BENCH_DATABASE", "lucine_benchrun")

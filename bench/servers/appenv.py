@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REQUIREMENTS = ROOT / "requirements.txt"
 VENVS = ROOT / ".bench-venv"
 COMPLETE = ".complete"  # written last: a venv without it is a half-finished install and is made again

@@ -1,0 +1,1 @@
+"""What the benchmark runs and measures: the app's virtualenv, the app stack, the bare ceiling view, the LLM stub."""
