@@ -1,4 +1,4 @@
-"""Settings: every number of SPEC.md is here, read from the environment once, typed."""
+"""Settings: every number of the service is here, read from the environment once, typed."""
 import os
 import secrets
 from datetime import timedelta
@@ -69,7 +69,7 @@ class BaseConfig:
     # A pooled connection idle longer than this is pinged before use (app.configure_pool); a busy one is not.
     DB_PING_IDLE_SECONDS = 5
 
-    # Conversation timings (SPEC §2, §9)
+    # Conversation timings
     SWEEP_INTERVAL_SECONDS = 60
     IDLE_AFTER_SECONDS = 600
     WAITING_CLIENT_AFTER_SECONDS = 600
@@ -81,7 +81,7 @@ class BaseConfig:
     EVENT_TIMEZONE = "Europe/Rome"
     MAX_MESSAGE_LENGTH = 1000
 
-    # Assistant (SPEC §3)
+    # Assistant
     OPENAI_API_KEY = ""
     OPENAI_MODEL = "gpt-4.1-mini"
     OPENAI_BASE_URL = ""
@@ -90,16 +90,16 @@ class BaseConfig:
     AI_TEMPERATURE = 0.3
     AI_MAX_TOKENS = 400
     AI_HISTORY_MESSAGES = 10
-    # At peak (SPEC §3, issue 11): LLM calls one worker service runs at once (replies/s ≈ AI_CONCURRENCY ÷ LLM
+    # At peak: LLM calls one worker service runs at once (replies/s ≈ AI_CONCURRENCY ÷ LLM
     # latency); every accepted visitor message has a reply within the deadline (offline past it); a streamed
     # answer's text so far is refreshed for the poll's `draft` this often.
     AI_CONCURRENCY = 16
     AI_REPLY_DEADLINE_SECONDS = 20
     AI_DRAFT_INTERVAL_SECONDS = 0.3
-    # Cost abuse (issue 21): after this many LLM answers in one chat, offline answers and the offer of a human.
+    # Cost abuse: after this many LLM answers in one chat, offline answers and the offer of a human.
     AI_MAX_REPLIES_PER_CHAT = 40
 
-    # Operators (SPEC §4)
+    # Operators
     MAX_CHATS_PER_OPERATOR = 5
     BCRYPT_ROUNDS = 12
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(hours=8)
@@ -111,12 +111,12 @@ class BaseConfig:
     ADMIN_USERNAME = "admin"
     ADMIN_PASSWORD = ""
 
-    # Jobs (SPEC §1)
+    # Jobs
     REDIS_URL = ""
     JOB_TIMEOUT_AI_SECONDS = 60
     JOB_TIMEOUT_DEFAULT_SECONDS = 300
 
-    # Security (SPEC §7)
+    # Security
     TRUSTED_PROXY_HOPS = 0
     # A monitor that sends this in `X-Health-Token` gets /api/health's details (docs/security.md); empty: only
     # operators do. Render's own check reads the status code only and needs nothing.
@@ -142,13 +142,13 @@ class BaseConfig:
     RATE_LIMIT_TICKET = "5/minute"
     RATE_LIMIT_DEFAULT = "300/minute"
 
-    # Privacy (SPEC §7)
+    # Privacy
     ANALYTICS_RETENTION_DAYS = 90
     CHAT_RETENTION_DAYS = 365
     # The audit log (who read which conversation, from which address) lives as long as the conversations.
     AUDIT_RETENTION_DAYS = 365
 
-    # Notifications (SPEC §5)
+    # Notifications
     PUBLIC_BASE_URL = ""
     SMTP_HOST = ""
     SMTP_PORT = 587
@@ -170,8 +170,8 @@ class BaseConfig:
     WEBHOOK_URLS = []
     WEBHOOK_SECRET = ""
 
-    # Web Push to operators' devices (SPEC §8, issue 23). Without keys, a pair is generated once and kept in
-    # the database (services/vapid.py). Subscriptions are accepted only on these push services' hosts
+    # Web Push to operators' devices. Without keys, a pair is generated once and kept in
+    # the database (push/vapid.py). Subscriptions are accepted only on these push services' hosts
     # ("*.x" = any subdomain of x); plain http only for loopback hosts listed here (tests).
     VAPID_PUBLIC_KEY = ""
     VAPID_PRIVATE_KEY = ""

@@ -6,7 +6,7 @@ import re
 from gunicorn.glogging import Logger
 
 # A visitor's sessionId and a ticket's resume token are credentials that travel in URLs: never log them. The
-# paths and query keys that carry them are listed in lucine_chatbot/redaction.py (standard library only).
+# paths and query keys that carry them are listed in lucine_chatbot/platform/redaction.py (standard library only).
 from lucine_chatbot.platform.redaction import redact
 
 # Render sets PORT; locally and in the benchmark the same file binds wherever PORT/BIND say.

@@ -1,4 +1,4 @@
-"""AI at peak (issue 20): N visitors each ask once, at the same moment, and poll like the widget until the reply.
+"""AI at peak: N visitors each ask once, at the same moment, and poll like the widget until the reply.
 
 Measures replies/s against the capacity rule (AI_CONCURRENCY ÷ the LLM's time per answer), the time each
 visitor waited for the first draft and for the reply, and — counted in the database — that every message got
@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 from . import paced
 from .scenarios import QUESTIONS, percentile
 
-POLL_INTERVAL = 0.5  # the widget's cadence while a reply is pending (API.md: every ~0.5 s while `pending`)
+POLL_INTERVAL = 0.5  # the widget's cadence while a reply is pending (/api/openapi.json: every ~0.5 s while `pending`)
 REQUEST_TIMEOUT = 15  # one request; the scenario as a whole is bounded by `timeout`
 
 
@@ -56,7 +56,7 @@ class Visitor:
 
 
 def first_draft_for(poll, user_id):
-    """The poll's draft when it is the answer to `user_id` and holds some text (API.md: `draft` {text, replyTo})."""
+    """The poll's draft when it is the answer to `user_id` and holds some text (`draft`: {text, replyTo})."""
     draft = poll.get("draft")
     if isinstance(draft, dict) and draft.get("replyTo") == user_id and draft.get("text"):
         return draft

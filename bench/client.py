@@ -40,7 +40,7 @@ class Client:
 
     def wait_for_bot(self, session_id, after, interval=0.01, timeout=30):
         """Poll every `interval` s until a BOT message after `after` is visible; returns (message, seen_at,
-        draft_seen_at): the last is when a poll first carried a draft of that reply (API.md `draft`), or None."""
+        draft_seen_at): the last is when a poll first carried a draft of that reply (the poll's `draft`), or None."""
         deadline = time.monotonic() + timeout
         draft_seen = None
         while time.monotonic() < deadline:

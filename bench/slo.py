@@ -1,6 +1,6 @@
 """Capacity at SLO: the highest open-loop arrival rate a path serves with p99 ≤ the limit, found by bisection.
 
-Issue 20 settles the latency verdict issue 10 left open this way: a p99 read at a fixed fraction of the ceiling
+The latency verdict is settled this way: a p99 read at a fixed fraction of the ceiling
 measured this box's idle wake-ups as much as the app (docs/performance.md); the rate at which a path still
 meets the SLO, as a ratio to the same figure for the bare view measured in the same run, says how much of the
 box's latency budget the app leaves to visitors.

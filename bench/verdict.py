@@ -1,8 +1,8 @@
 """The benchmark's targets checked against a run: [(target, measured, ok)] for the report."""
-CAPACITY_AT_SLO = 0.25  # the widget mix's capacity at p99 ≤ 100 ms ≥ 25 % of the bare view's (issue 20)
+CAPACITY_AT_SLO = 0.25  # the widget mix's capacity at p99 ≤ 100 ms ≥ 25 % of the bare view's
 OVERHEAD_P95_LIMIT_MS = 100
 MEMORY_LIMIT_MB = 300
-# AI at peak (issue 20): with the LLM at 300 ms to the first token, 300 visitors at once get ≥ 40 replies/s,
+# AI at peak: with the LLM at 300 ms to the first token, 300 visitors at once get ≥ 40 replies/s,
 # each exactly once, from a worker whose process tree stays ≤ 200 MB RSS; first words ≤ 1.5 s after asking.
 PEAK_FIRST_TOKEN_S = 0.3
 PEAK_REPLIES_PER_S = 40

@@ -33,7 +33,7 @@ def configure(app, config):
     settings = load_config(name or overrides.get("APP_ENV"), instance_path=app.instance_path)
     settings.update(overrides)
     app.config.update(settings)
-    app.json.sort_keys = False  # keep the field order of API.md in responses
+    app.json.sort_keys = False  # keep the field order of the API contract in responses
     app.config["RATELIMIT_DEFAULT"] = app.config["RATE_LIMIT_DEFAULT"]
     app.config["JWT_COOKIE_SECURE"] = app.config["APP_ENV"] == "production"
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")

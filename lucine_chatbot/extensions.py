@@ -46,7 +46,7 @@ def limit_key():
 db = SQLAlchemy(model_class=Base)
 jwt = JWTManager()
 # The widget's two hot endpoints (POST /api/chat and the poll) count their own limits in one Redis round trip
-# (services/visitor_limits.py); Flask-Limiter counts everything else.
+# (chats/visitor/visitor_limits.py); Flask-Limiter counts everything else.
 SELF_LIMITED_ENDPOINTS = frozenset({"chat.post_chat", "chat.poll_chat"})
 
 

@@ -22,7 +22,7 @@ PAGE_CSP = (
 )
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 # Visitor endpoints, anchored: flask-cors matches regexes with re.match (a prefix match), so an unanchored
-# "/api/chat*" would also grant CORS to /api/chat-management (ecosystem.md §4.3).
+# "/api/chat*" would also grant CORS to /api/chat-management.
 VISITOR_PATHS = (r"^/api/chat(/.*)?$", r"^/api/tickets$", r"^/api/tickets/resume/[^/]+$", r"^/api/calendar$")
 CORS_HEADER_PREFIX = "access-control-"
 
@@ -184,7 +184,7 @@ def cors_origin(value):
 
 
 def cors_resources(origins):
-    """CORS only for the visitor endpoints, and only for the shop's origins (SPEC §7)."""
+    """CORS only for the visitor endpoints, and only for the shop's origins."""
     options = {"origins": [cors_origin(o) for o in origins], "methods": ["GET", "POST", "DELETE", "OPTIONS"],
                "allow_headers": ["Content-Type"], "max_age": 600, "supports_credentials": False,
                "expose_headers": ["Retry-After"]}  # the widget tells a rate-limited visitor how long to wait

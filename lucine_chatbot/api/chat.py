@@ -15,7 +15,7 @@ from lucine_chatbot.schemas.chat import ChatRequest, PollQuery, RatingRequest, c
 
 bp = Blueprint("chat", __name__, url_prefix="/api/chat")
 MAX_SESSION_ID = 64  # chat_session.public_id is VARCHAR(64); the server issues 32 characters
-# post_chat and poll_chat count their own limits in one Redis round trip (services/visitor_limits.py), so
+# post_chat and poll_chat count their own limits in one Redis round trip (chats/visitor/visitor_limits.py), so
 # Flask-Limiter skips them (extensions.SELF_LIMITED_ENDPOINTS).
 
 

@@ -1,4 +1,4 @@
-"""The mechanical gate (SPEC §3): typed requests for a human, topics only a human settles, unsure replies."""
+"""The mechanical gate: typed requests for a human, topics only a human settles, unsure replies."""
 import re
 
 from lucine_chatbot.assistant import lexicon, text

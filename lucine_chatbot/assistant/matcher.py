@@ -1,6 +1,6 @@
 """The offline FAQ matcher: BM25 over stemmed KB questions and keywords, with typo correction.
 
-Small and in-repo on purpose (ecosystem.md §10): tens of items per language need no numpy.
+Small and in-repo on purpose: tens of items per language need no numpy.
 """
 import math
 from collections import Counter

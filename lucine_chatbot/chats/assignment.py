@@ -70,7 +70,7 @@ def online_count():
 
 def lock_operator(operator_id):
     """Serialise every claim for one operator, so capacity is counted once per claim (no-op on SQLite); taken
-    after the chat's lock, never before it (services/lookup.py)."""
+    after the chat's lock, never before it (chats/lookup.py)."""
     return db.session.query(Operator).filter(Operator.id == operator_id).with_for_update() \
         .populate_existing().one()
 

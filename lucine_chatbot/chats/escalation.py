@@ -1,4 +1,4 @@
-"""A visitor asks for a human: assign at once, queue with an honest position, or offer a ticket (SPEC §4, §9).
+"""A visitor asks for a human: assign at once, queue with an honest position, or offer a ticket.
 
 None of these functions commits; each returns the Message rows it created so the chat API can return them.
 """
@@ -51,7 +51,7 @@ def request_operator(session, reason, now=None, priority=DEFAULT_QUEUE_PRIORITY)
 
 def visitor_wrote(session):
     """A visitor's message in a chat on the human side: her phone hears of it when no dashboard tab of hers is
-    visible (services/subscriptions.py; sent after the commit)."""
+    visible (push/hooks.py; sent after the commit)."""
     push.visitor_message(session)
 
 

@@ -1,6 +1,6 @@
 """One way to find a chat by its public id, and one way to load it for a change.
 
-The lock order (issue 21): a use case that changes a chat locks the chat's row first — `SELECT … FOR UPDATE`,
+The lock order: a use case that changes a chat locks the chat's row first — `SELECT … FOR UPDATE`,
 read again, so every check it makes sees the row as it is under the lock — and only then the operator rows it
 needs (`assignment.lock_operator`), never the other way round. A visitor's message, a take, a transfer, a
 status change, a ticket from a chat, the sweep and the jobs all follow it, so two of them serialise on the

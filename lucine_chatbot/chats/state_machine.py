@@ -1,4 +1,4 @@
-"""The one place a chat's status changes: SPEC §2's state machine, each change validated and recorded."""
+"""The one place a chat's status changes: the chat state machine, each change validated and recorded."""
 from lucine_chatbot.insights import events
 from lucine_chatbot.models import ChatStatus as S
 from lucine_chatbot.models import utcnow

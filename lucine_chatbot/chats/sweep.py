@@ -1,4 +1,4 @@
-"""The sweep's inactivity rules (SPEC §2). Each rule is one short transaction and safe to run concurrently."""
+"""The sweep's inactivity rules. Each rule is one short transaction and safe to run concurrently."""
 import logging
 from datetime import timedelta
 

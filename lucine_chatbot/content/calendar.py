@@ -1,4 +1,4 @@
-"""The event calendar (SPEC §9): season, hours, closed dates and operators' per-evening overrides."""
+"""The event calendar: season, hours, closed dates and operators' per-evening overrides."""
 import datetime as dt
 import json
 from importlib import resources

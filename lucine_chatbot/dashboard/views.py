@@ -15,7 +15,7 @@ from lucine_chatbot.tickets import state_machine as ticket_state_machine
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
-# Statuses an operator may set by hand (SPEC §4); the state machine decides which of them apply now.
+# Statuses an operator may set by hand; the state machine decides which of them apply now.
 OPERATOR_STATUSES = ("WAITING_CLIENT", "RESOLVED", "NOT_RESOLVED", "CANCELLED")
 
 

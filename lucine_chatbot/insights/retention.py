@@ -1,4 +1,4 @@
-"""The retention purge (SPEC §7): analytics after ANALYTICS_RETENTION_DAYS, conversations after
+"""The retention purge: analytics after ANALYTICS_RETENTION_DAYS, conversations after
 CHAT_RETENTION_DAYS, audit entries after AUDIT_RETENTION_DAYS, revoked tokens once expired; tickets outlive their
 chat with their description, without the visitor's contact."""
 import logging

@@ -1,6 +1,6 @@
 """Notification jobs: each takes an outbox row id (never a token or an address), re-loads it, and sends it once.
 
-Retries are the outbox's (`services.outbox.RETRY_BACKOFF`, picked up by the periodic drain), not RQ's: a row
+Retries are the outbox's (`notifications.outbox.RETRY_BACKOFF`, picked up by the periodic drain), not RQ's: a row
 knows whether it was sent, an RQ retry would not.
 """
 from lucine_chatbot.notifications import outbox

@@ -1,4 +1,4 @@
-"""The daily retention purge (services.retention), scheduled in jobs/schedule.py."""
+"""The daily retention purge (insights.retention), scheduled in jobs/schedule.py."""
 from lucine_chatbot.insights import retention
 from lucine_chatbot.platform.dispatch import job
 

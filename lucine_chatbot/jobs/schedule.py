@@ -20,7 +20,7 @@ OUTBOX_DRAIN_INTERVAL_SECONDS = 30
 
 
 def periodic_jobs(config):
-    """The schedule of this configuration (SPEC §1: the sweep every SWEEP_INTERVAL_SECONDS, retention daily,
+    """The schedule of this configuration (the sweep every SWEEP_INTERVAL_SECONDS, retention daily,
     the notification outbox drained every 30 s)."""
     return [
         PeriodicJob("sweep", "lucine_chatbot.jobs.sweep:run_sweep",

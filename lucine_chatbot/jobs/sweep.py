@@ -1,4 +1,4 @@
-"""The periodic sweep job: inactivity, queue and SLA rules (services.timeouts)."""
+"""The periodic sweep job: inactivity, queue and SLA rules (chats.sweep)."""
 from lucine_chatbot.chats import sweep
 from lucine_chatbot.platform.dispatch import job
 

@@ -111,7 +111,7 @@ def add_operator(username, password, name, email=None, role=Role.OPERATOR, displ
 @lookup.retried_once
 def update_operator(operator_id, changes, now=None):
     """Admin edits name, displayName, role, isActive or password; deactivation frees their lookup. Commits."""
-    if changes.get("is_active") is False:  # their chats are locked before their row (services/lookup.py)
+    if changes.get("is_active") is False:  # their chats are locked before their row (chats/lookup.py)
         lookup.lock_operator_chats(operator_id, assignment.OPERATOR_SIDE_STATUSES)
     operator = get_operator(operator_id)
     if "password" in changes:

@@ -120,7 +120,7 @@ def _field_name(loc):
 
 
 def _is_missing(error):
-    """Missing or blank required values are a 400; wrong values are a 422 (API.md)."""
+    """Missing or blank required values are a 400; wrong values are a 422 (/api/openapi.json)."""
     if error["type"] == "missing":
         return True
     return error["type"] == "string_too_short" and not str(error.get("input", "")).strip()

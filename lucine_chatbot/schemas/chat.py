@@ -31,7 +31,7 @@ CURSOR = re.compile(r"[0-9]{1,19}")  # ASCII digits only: str.isdigit() also tak
 
 
 class PollQuery(ApiModel):
-    """`after`: a message id, as ASCII digits no bigger than BIGINT; anything else is a 400 (API.md)."""
+    """`after`: a message id, as ASCII digits no bigger than BIGINT; anything else is a 400 (/api/openapi.json)."""
 
     after: str | None = Field(default=None, pattern=f"^{CURSOR.pattern}$",
                               description="A message id: plain ASCII digits, at most 2^63-1.")

@@ -1,4 +1,4 @@
-"""Serialisers for the objects API.md names (Message, Operator, Ticket…), shared by every API module."""
+"""Serialisers for the objects of the API contract (Message, Operator, Ticket…), shared by every API module."""
 from lucine_chatbot.platform.clock import iso
 
 
@@ -9,7 +9,7 @@ def message_out(message):
 
 
 def visitor_operator_out(operator):
-    """What a visitor sees of an operator (API.md): who is answering, never her username, role or email."""
+    """What a visitor sees of an operator (/api/openapi.json): who is answering, never her username, role or email."""
     if operator is None:
         return None
     return {"id": operator.id, "displayName": operator.display_name or operator.name}

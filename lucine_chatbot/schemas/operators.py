@@ -87,7 +87,7 @@ def sent_message_out(message):
     return {"message": message_out(message)}
 
 
-# --- Web Push (issue 23) ---------------------------------------------------------------------------------
+# --- Web Push ---------------------------------------------------------------------------------
 
 Endpoint = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
 PushEvent = Literal["chat_assigned", "chat_waiting", "visitor_message", "sla_breached"]

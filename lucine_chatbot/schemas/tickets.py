@@ -1,4 +1,4 @@
-"""Request models of the tickets API (API.md § Tickets)."""
+"""Request models of the tickets API (the API contract, /api/openapi.json)."""
 from typing import Literal
 
 from pydantic import Field

@@ -44,7 +44,7 @@ class Outcome:
 
 
 def open_session(public_id, language=None, now=None):
-    """The visitor's session locked for the change (services/lookup.py), or a new one (server-generated id) when
+    """The visitor's session locked for the change (chats/lookup.py), or a new one (server-generated id) when
     unknown or ENDED; not flushed yet."""
     session = lookup.find(public_id, for_change=True)
     if session is not None and session.status != ChatStatus.ENDED:
@@ -125,7 +125,7 @@ def post_message(public_id, body, language=None, now=None):
 
 def _to_the_assistant(session, new, user):
     """The common case, written in one statement on PostgreSQL (session, message and events together,
-    services/visitor_write.py; else one flush) and one commit, and answered from what was written instead of
+    chats/visitor/visitor_write.py; else one flush) and one commit, and answered from what was written instead of
     reading it back (docs/performance.md)."""
     if visitor_write.applies(session, user):
         visitor_write.write(session, user)

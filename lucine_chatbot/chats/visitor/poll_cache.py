@@ -13,7 +13,7 @@ bump a global epoch that is part of every tag. The one gap is a bump lost to a R
 moment: entries expire after CACHE_TTL seconds, which bounds it.
 
 The poll's own rate limit (per session, visitor_limits) is counted, and the assistant's answer being written
-(services/drafts.py) read, in the same round trip. A stored answer saying a reply is pending serves only until
+(chats/visitor/drafts.py) read, in the same round trip. A stored answer saying a reply is pending serves only until
 that reply's deadline: then the database is asked, and the poll answers offline (conversation.poll).
 Without Redis (the embedded default) there is no fast path and the caller uses the database every time.
 """
@@ -44,7 +44,7 @@ SESSION_OPTION = "poll_sessions"  # execution option: the public ids a bulk stat
 @dataclass
 class Lookup:
     """One round trip's answer: the rate-limit window, the tag to store under, the stored answer if valid, and
-    the assistant's answer so far while it is being written (services/drafts.py)."""
+    the assistant's answer so far while it is being written (chats/visitor/drafts.py)."""
 
     window: visitor_limits.Window
     tag: bytes
@@ -112,7 +112,7 @@ def _changes(session):
 
 
 def changed(orm_session, public_id):
-    """The transaction changed what this session's poll shows without a flush (services/visitor_write.py):
+    """The transaction changed what this session's poll shows without a flush (chats/visitor/visitor_write.py):
     bump its version at commit, as _after_flush would have arranged."""
     _changes(orm_session).add(public_id)
 

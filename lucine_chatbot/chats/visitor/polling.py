@@ -37,7 +37,7 @@ def poll(public_id, after=None, now=None):
 
 def _read_poll(public_id, after):
     """One indexed query (two while a reply is pending; two without a cursor: the newest page), without a
-    transaction when it is the request's first (services.without_transaction). Always what the database holds,
+    transaction when it is the request's first (platform.database.without_transaction). Always what the database holds,
     even when this ORM session already has the row from an earlier write. After a cursor, at most a page of the
     oldest newer messages: the next poll brings the rest."""
     reading_alone = without_transaction()
