@@ -96,6 +96,9 @@ class BaseConfig:
     AI_CONCURRENCY = 16
     AI_REPLY_DEADLINE_SECONDS = 20
     AI_DRAFT_INTERVAL_SECONDS = 0.3
+    # The knowledge base's change stamp and the calendar, read by every AI reply, are re-read at most this often
+    # per process (content/recent.py): another process's edit reaches the assistant within it.
+    KB_RECHECK_SECONDS = 1.0
     # Cost abuse: after this many LLM answers in one chat, offline answers and the offer of a human.
     AI_MAX_REPLIES_PER_CHAT = 40
 
@@ -214,6 +217,7 @@ class BaseConfig:
         settings["AI_TEMPERATURE"] = float(env.get("AI_TEMPERATURE") or cls.AI_TEMPERATURE)
         settings["AI_DRAFT_INTERVAL_SECONDS"] = float(env.get("AI_DRAFT_INTERVAL_SECONDS")
                                                       or cls.AI_DRAFT_INTERVAL_SECONDS)
+        settings["KB_RECHECK_SECONDS"] = float(env.get("KB_RECHECK_SECONDS") or cls.KB_RECHECK_SECONDS)
         settings["SMS_ALLOWED_COUNTRIES"] = _countries(env, "SMS_ALLOWED_COUNTRIES", cls.SMS_ALLOWED_COUNTRIES)
         settings["SMTP_STARTTLS"] = _bool(env, "SMTP_STARTTLS", cls.SMTP_STARTTLS)
         settings["RATELIMIT_ENABLED"] = _bool(env, "RATELIMIT_ENABLED", cls.RATELIMIT_ENABLED)
@@ -244,6 +248,8 @@ class TestingConfig(BaseConfig):
     # Most tests run inside one outer transaction on one connection, which jobs in parallel threads can't share;
     # the tests of concurrency (real_db) ask build_worker for theirs.
     AI_CONCURRENCY = 1
+    # Tests write the knowledge base and the calendar straight into the database and ask at once.
+    KB_RECHECK_SECONDS = 0.0
 
 
 class ProductionConfig(BaseConfig):

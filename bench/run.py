@@ -25,7 +25,7 @@ class Settings:
     llm_stream_seconds: float = 0.05  # a streamed answer: the first chunk after llm_latency, the rest over this
     peak_visitors: int = 300     # AI at peak: visitors who ask at the same moment
     peak_latencies: tuple = (0.3, 2.0)  # AI at peak: the stub LLM's time to the first token, one row each
-    ai_concurrency: int = 16     # AI_CONCURRENCY of the AI-at-peak worker (the app's default)
+    ai_concurrency: int | None = None  # AI_CONCURRENCY of the AI-at-peak worker; None = render.yaml's value
     peak_timeout: int = 90       # AI at peak: the longest the visitors wait, s
     scenarios: tuple = SCENARIOS  # which web scenarios run (`--only`); all of them for a report
     ai: bool = True              # the AI overhead and AI-at-peak phases (`--skip-ai`)
@@ -225,7 +225,8 @@ def _ai_peak(processes, monitor, env, base, db_url, stub, settings, latency, web
     PostgreSQL, the worker, this process (the visitors, the stub LLM, the memory sampling) and the whole box."""
     argv, command, render_env = ai_peak.render_worker(stack.ROOT / "render.yaml", processes.python)
     role = f"ai-peak-{latency * 1000:.0f}ms"
-    worker = processes.start(role, argv, {**env, **render_env, "AI_CONCURRENCY": str(settings.ai_concurrency)})
+    concurrency = settings.ai_concurrency or int(render_env.get("AI_CONCURRENCY", 16))  # 16: the app's default
+    worker = processes.start(role, argv, {**env, **render_env, "AI_CONCURRENCY": str(concurrency)})
     try:
         stack.wait_for_workers(base, 1)
         stub.latency = 0.0
@@ -251,7 +252,7 @@ def _ai_peak(processes, monitor, env, base, db_url, stub, settings, latency, web
     streamed = stub.streamed - streamed
     llm_seconds = latency + (settings.llm_stream_seconds if streamed else 0)
     row = ai_peak.outcome(visitors, counts, ai_peak.server_times(db_url, sessions), llm_seconds,
-                          settings.ai_concurrency, wall)
+                          concurrency, wall)
     peak = monitor.role_peaks.get(role, {"rss": 0, "pss": 0})
     row.update(first_token_s=latency, command=command, render_env=render_env, role=role, llm_calls=stub.calls - calls,
                streamed_calls=streamed, llm_peak_in_flight=stub.peak_in_flight, idle_before_count=idle,

@@ -175,8 +175,8 @@ def calendar_facts(question):
              f"- Today is {today.strftime('%A')} {today.isoformat()}.",
              f"- Season: {plan['season']['start']} to {plan['season']['end']}; hours {hours['open']}-"
              f"{hours['close']}, last entry {hours['lastEntry']}; closed on {', '.join(plan.get('closedDates', []))}."]
-    lines += [f"- {o.date.isoformat()}: {o.status}" + (f" ({o.note})" if o.note else "")
-              for o in calendar.upcoming_overrides(question.now)]
+    lines += [f"- {date.isoformat()}: {status}" + (f" ({note})" if note else "")
+              for date, status, note in calendar.upcoming_overrides(question.now)]
     resolved = calendar_answers.answer(question.text, question.language, question.now)
     if resolved:
         lines.append(f"- About the date in the question: {resolved[0]}")

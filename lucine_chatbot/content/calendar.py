@@ -3,7 +3,7 @@ import datetime as dt
 import json
 from importlib import resources
 
-from lucine_chatbot.content import system_state
+from lucine_chatbot.content import recent, system_state
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import CalendarOverride, DayStatus, utcnow
 from lucine_chatbot.platform import clock
@@ -13,7 +13,12 @@ CALENDAR_KEY = "calendar"
 
 
 def season_plan():
-    """The stored season plan (seeded from data/calendar.json), or the shipped one when not seeded."""
+    """The stored season plan (seeded from data/calendar.json), or the shipped one when not seeded; read at most
+    every KB_RECHECK_SECONDS (content/recent.py). Callers don't change it."""
+    return recent.value("season-plan", _read_season_plan)
+
+
+def _read_season_plan():
     plan = system_state.get_value(CALENDAR_KEY)
     if plan is None:
         plan = json.loads(resources.files("lucine_chatbot.data").joinpath("calendar.json").read_text("utf-8"))
@@ -61,8 +66,11 @@ def overview(now=None):
 
 
 def upcoming_overrides(now=None, limit=20):
-    return (db.session.query(CalendarOverride).filter(CalendarOverride.date >= local_today(now))
-            .order_by(CalendarOverride.date).limit(limit).all())
+    """The overrides from today on, as (date, status, note), read at most every KB_RECHECK_SECONDS."""
+    today = local_today(now)
+    return recent.value(("overrides", today, limit), lambda: [
+        (o.date, DayStatus(o.status), o.note) for o in db.session.query(CalendarOverride)
+        .filter(CalendarOverride.date >= today).order_by(CalendarOverride.date).limit(limit)])
 
 
 def set_override(date, status, note=None, operator_id=None):
@@ -74,6 +82,7 @@ def set_override(date, status, note=None, operator_id=None):
     override.status, override.note, override.updated_by_id = DayStatus(status), note, operator_id
     override.updated_at = utcnow()
     db.session.commit()
+    recent.forget()
     return override
 
 
@@ -83,3 +92,4 @@ def delete_override(date):
     if not deleted:
         raise NotFound(f"No override on {date.isoformat()}.")
     db.session.commit()
+    recent.forget()

@@ -7,6 +7,7 @@ from importlib import resources
 import sqlalchemy as sa
 
 from lucine_chatbot.assistant import text
+from lucine_chatbot.content import recent
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import KnowledgeItem, utcnow
 from lucine_chatbot.platform.database import get_or_404
@@ -50,9 +51,10 @@ def active_items(language=None):
 
 
 def _stamp():
-    """A cheap fingerprint of the table: any insert, edit or delete changes it."""
-    return tuple(db.session.query(sa.func.count(KnowledgeItem.id), sa.func.max(KnowledgeItem.updated_at),
-                                  sa.func.sum(KnowledgeItem.id)).one())
+    """A cheap fingerprint of the table: any insert, edit or delete changes it (read at most every
+    KB_RECHECK_SECONDS: content/recent.py)."""
+    return recent.value("kb-stamp", lambda: tuple(db.session.query(
+        sa.func.count(KnowledgeItem.id), sa.func.max(KnowledgeItem.updated_at), sa.func.sum(KnowledgeItem.id)).one()))
 
 
 def snapshot():
@@ -138,6 +140,7 @@ def create_item(fields):
     except sa.exc.IntegrityError:
         raise Conflict("An item with this slug already exists in this language.") from None
     db.session.commit()
+    recent.forget()
     return item
 
 
@@ -147,12 +150,14 @@ def update_item(item_id, fields):
         setattr(item, name, value)
     item.updated_at = utcnow()
     db.session.commit()
+    recent.forget()
     return item
 
 
 def delete_item(item_id):
     db.session.delete(get_item(item_id))
     db.session.commit()
+    recent.forget()
 
 
 def slugify(value):
