@@ -36,7 +36,8 @@ def main(argv=None):
                           "the AI phases), e.g. while working on one path; the report then checks only what ran")
     cmd.add_argument("--skip-ai", action="store_true", help="skip the AI overhead and AI-at-peak phases")
     cmd.add_argument("--peak-visitors", type=int, help="AI at peak: visitors asking at once (default 300)")
-    cmd.add_argument("--ai-concurrency", type=int, help="AI at peak: the worker's AI_CONCURRENCY (default: render.yaml's)")
+    cmd.add_argument("--ai-concurrency", type=int,
+                     help="AI at peak: the worker's AI_CONCURRENCY (default: render.yaml's)")
     cmd.add_argument("--peak-latencies-ms", metavar="MS,MS",
                      type=lambda text: tuple(int(ms) / 1000 for ms in text.split(",")),
                      help="AI at peak: the LLM's time to the first token, one row each (default 300,2000)")

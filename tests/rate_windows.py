@@ -5,7 +5,7 @@ from limits import parse
 
 
 def whole_window_ahead(app, setting, margin=10.0):
-    """POST /api/chat and the poll count in clock-aligned windows on Redis (services/visitor_limits.py): a test
+    """POST /api/chat and the poll count in clock-aligned windows on Redis (chats/visitor/visitor_limits.py): a test
     that makes `limit` requests would see the count start again if a window ended halfway (a 120-poll loop takes
     several seconds on a busy machine). With less than `margin` seconds left in this window, wait for the next."""
     period = parse(app.config[setting]).get_expiry()

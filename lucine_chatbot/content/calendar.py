@@ -25,7 +25,6 @@ def _read_season_plan():
     return plan
 
 
-
 def local_today(now=None):
     """Today's date where the event is (`now` is naive UTC)."""
     now = now or utcnow()

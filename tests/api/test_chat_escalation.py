@@ -1,4 +1,4 @@
-"""The chat API hands visitors to humans through services/escalation: typed requests and widget actions."""
+"""The chat API hands visitors to humans through chats/escalation.py: typed requests and widget actions."""
 import pytest
 
 from lucine_chatbot.extensions import db

@@ -5,9 +5,9 @@ import datetime as dt
 
 import pytest
 
+from lucine_chatbot.content import calendar, knowledge, recent
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import CalendarOverride, DayStatus, KnowledgeItem
-from lucine_chatbot.content import calendar, knowledge, recent
 
 from ..assistant_helpers import kb  # noqa: F401  (fixture)
 from ..sql_statements import Statements
