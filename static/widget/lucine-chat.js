@@ -1797,7 +1797,8 @@
     ui.badge.hidden = count === 0;
     ui.badge.textContent = count > 9 ? '9+' : String(count);
     const label = state.open ? t.closeChat : t.openChat;
-    ui.launcher.setAttribute('aria-label', count ? label + ' (' + t.unread(count) + ')' : label);
+    // The name starts with what the badge shows (WCAG 2.5.3, label in name, as axe-core checks it).
+    ui.launcher.setAttribute('aria-label', count ? t.unread(count > 9 ? '9+' : count) + ' – ' + label : label);
   }
 
   function focusableIn(container) {
