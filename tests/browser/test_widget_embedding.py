@@ -250,3 +250,12 @@ def test_a_backend_parameter_that_is_not_a_web_address_loads_nothing(page, shop,
     page.wait_for_timeout(300)
     assert page.evaluate("() => window.__lucinePwned") is None and dialogs == []
     assert page.locator("script[src*='lucine-chat']").count() == 0
+
+
+def test_the_demo_shop_page_is_accessible_with_the_chat_closed_and_open(page, axe):
+    page.goto("/demo")
+    expect(page.locator("#lucine-chat-launcher")).to_be_visible()
+    axe(page, "demo page, chat closed")
+    page.locator("#lucine-chat-launcher").click()
+    expect(page.locator("#lucine-chat-input")).to_be_focused()
+    axe(page, "demo page, chat open")
