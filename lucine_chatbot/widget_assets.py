@@ -30,8 +30,8 @@ PHONE_RE = re.compile(r"\+\d[\d .]{6,18}\d")
 
 
 class HashedFiles(WhiteNoise):
-    """WhiteNoise for files whose names carry their content's hash: `immutable`, for a year (RFC 9111's
-    ceiling for "never expires"; WhiteNoise's own default is ten)."""
+    """WhiteNoise for files whose names carry their content's hash: `immutable`, for a year (the customary
+    "never expires", HTTP/1.1's old ceiling for Expires; WhiteNoise's own default is ten years)."""
 
     FOREVER = 365 * 24 * 60 * 60
 
@@ -57,7 +57,7 @@ class WidgetAssets:
 
     def urls(self):
         """{"js": "/static/widget/lucine-chat.<hash>.js", "css": …}, current with the sources."""
-        stamps = {kind: os.stat(self.static_folder / name)[8:] for kind, name in SOURCES.items()}
+        stamps = {kind: source_stamp(self.static_folder / name) for kind, name in SOURCES.items()}
         if stamps != self._stamps:
             with self._lock:
                 self._urls = {kind: self.url_prefix + build_copy(self.static_folder, self.build_folder, name)
@@ -66,6 +66,11 @@ class WidgetAssets:
                 if self.server is not None:
                     self.server.add_files(self.build_folder, self.url_prefix)
         return self._urls
+
+
+def source_stamp(path):
+    stat = os.stat(path)
+    return stat.st_mtime_ns, stat.st_size
 
 
 def hashed_name(name, content):
