@@ -18,6 +18,7 @@ def create_app(config=None):
                 static_folder="../static", instance_path=os.environ.get("LUCINE_INSTANCE_PATH") or None)
     configure(app, config)
     register_extensions(app)
+    register_static_assets(app)
     register_security(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -98,6 +99,12 @@ def configure_pool(engine, idle_seconds):
             if not engine.dialect.is_disconnect(exc, dbapi_connection, None):
                 raise
             raise sa.exc.DisconnectionError(f"pooled connection is gone: {exc}") from exc
+
+
+def register_static_assets(app):
+    from . import widget_assets
+
+    widget_assets.init_app(app)  # before the security headers' middleware, which wraps it
 
 
 def register_security(app):

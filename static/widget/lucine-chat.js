@@ -1,7 +1,10 @@
 /*!
  * Lucine Chatbot — visitor chat widget.
- * One dependency-free IIFE (ES2018, no build step). The Shopify snippet loads it with
- *   <script src="{BACKEND}/static/widget/lucine-chat.js" data-backend="{BACKEND}" data-lang="it" defer></script>
+ * One dependency-free IIFE (ES2018, no build step). The Shopify snippet adds, after the shop's `load` event,
+ *   <script src="{BACKEND}/static/widget/lucine-chat.js" data-backend="{BACKEND}" data-lang="it" async></script>
+ * whose URL serves a small loader (templates/widget/loader.js); the loader adds this file under a
+ * content-hashed name with the same data attributes, plus data-css (its hashed stylesheet, already
+ * requested) and data-contact-email / data-contact-phone (the staff's, for when the backend is unreachable).
  * Optional data attributes: data-title, data-position="left|right", data-privacy-url, data-enabled="always".
  * How it behaves (states, polling, privacy, hooks, theming) is described in docs/widget.md.
  */
@@ -31,6 +34,7 @@
   const POLL_MAX_BACKOFF_MS = 60000;
   const DEFAULT_COOLDOWN_S = 10;
   const SENDERS = ['USER', 'BOT', 'OPERATOR', 'SYSTEM'];
+  const UNREACHABLE_STATUSES = [502, 503, 504]; // a proxy's answer for a backend that is down or starting
   // Statuses in which a human is (or is about to be) involved: replies only arrive by polling.
   const HUMAN_STATUSES = ['WAITING_OPERATOR', 'WITH_OPERATOR', 'WAITING_CLIENT'];
   const CLOSED_STATUSES = ['RESOLVED', 'NOT_RESOLVED', 'CANCELLED', 'ENDED'];
@@ -84,6 +88,7 @@
       errNetwork: 'Connessione non riuscita: il messaggio non è stato inviato.',
       errTimeout: 'Il server non ha risposto in tempo: il messaggio potrebbe non essere stato inviato.',
       errServer: 'Si è verificato un problema temporaneo.',
+      reachStaff: 'La chat non risponde in questo momento. Puoi contattare lo staff anche qui:',
       errInvalid: 'Il messaggio non è valido.',
       errRate: (s) => 'Hai inviato troppi messaggi: attendi ' + (s ? s + ' secondi' : 'un momento') + ' e riprova.',
       retry: 'Riprova',
@@ -168,6 +173,7 @@
       errNetwork: 'Connection failed: your message was not sent.',
       errTimeout: 'The server did not answer in time: your message may not have been sent.',
       errServer: 'Something went wrong on our side.',
+      reachStaff: 'The chat is not answering right now. You can also reach our staff here:',
       errInvalid: 'This message is not valid.',
       errRate: (s) => 'Too many messages: please wait ' + (s ? s + ' seconds' : 'a moment') + ' and try again.',
       retry: 'Retry',
@@ -252,6 +258,7 @@
       errNetwork: 'Keine Verbindung: Die Nachricht wurde nicht gesendet.',
       errTimeout: 'Der Server hat nicht rechtzeitig geantwortet: Die Nachricht wurde eventuell nicht gesendet.',
       errServer: 'Ein vorübergehender Fehler ist aufgetreten.',
+      reachStaff: 'Der Chat antwortet gerade nicht. Du erreichst unser Team auch hier:',
       errInvalid: 'Die Nachricht ist ungültig.',
       errRate: (s) => 'Zu viele Nachrichten: Bitte warte ' + (s ? s + ' Sekunden' : 'einen Moment') +
         ' und versuche es erneut.',
@@ -309,6 +316,9 @@
       position: data.position === 'left' ? 'left' : 'right',
       enabled: data.enabled || '',
       privacyUrl: safeHref(data.privacyUrl || '', ['http:', 'https:']) || DEFAULT_PRIVACY_URL,
+      css: safeHref(data.css || '', ['http:', 'https:']),
+      contactEmail: EMAIL_RE.test(data.contactEmail || '') ? data.contactEmail : '',
+      contactPhone: PHONE_RE.test(data.contactPhone || '') ? data.contactPhone : '',
     };
   }
 
@@ -387,12 +397,31 @@
     try {
       const response = await fetch(config.backend + path, init);
       const data = response.status === 204 ? null : await readJson(response);
+      if (UNREACHABLE_STATUSES.indexOf(response.status) >= 0) showStaffContacts();
       return { status: response.status, ok: response.ok, data, headers: response.headers };
     } catch (err) {
+      showStaffContacts();
       return { status: 0, ok: false, data: null, timedOut: err && err.name === 'AbortError' };
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  // The backend is down or unreachable: once per page, say how else to reach the staff (from the loader).
+  function showStaffContacts() {
+    if (state.contactsShown || !(config.contactEmail || config.contactPhone)) return;
+    state.contactsShown = true;
+    const links = [];
+    if (config.contactEmail) links.push(el('a', { href: 'mailto:' + config.contactEmail, text: config.contactEmail }));
+    if (config.contactPhone) {
+      links.push(el('a', { href: 'tel:' + config.contactPhone.replace(/[^+0-9]/g, ''), text: config.contactPhone }));
+    }
+    const parts = [el('span', { text: t.reachStaff + ' ' })];
+    links.forEach((link, i) => parts.push(i ? ' · ' : '', link));
+    ui.log.append(el('div', { class: 'lucine-row lucine-row--note' }, [
+      el('p', { class: 'lucine-note lucine-note--info lucine-contacts' }, parts),
+    ]));
+    scrollToEnd();
   }
 
   async function readJson(response) {
@@ -570,6 +599,7 @@
       sendChain: Promise.resolve(),
       restoreFailed: false,
       openRequested: false,
+      contactsShown: false,
     });
   }
 
@@ -729,15 +759,23 @@
     return ui.composer;
   }
 
+  // The loader requested the stylesheet together with this script (link[data-lucine-chat]); a tag pasted
+  // without the loader gets it requested now.
   function loadStylesheet() {
-    const href = config.backend + '/static/widget/lucine-chat.css';
-    const link = el('link', { rel: 'stylesheet', href, 'data-lucine-chat': true });
-    link.addEventListener('load', () => {
+    const href = config.css || config.backend + '/static/widget/lucine-chat.css';
+    const started = document.querySelector('link[data-lucine-chat]');
+    const link = started || el('link', { rel: 'stylesheet', href, 'data-lucine-chat': true });
+    const reveal = () => {
       ui.root.hidden = false;
       if (state.openRequested) openPanel();
-    });
-    link.addEventListener('error', () => reportBug('stylesheet failed to load: ' + href));
-    document.head.append(link);
+    };
+    if (started && started.sheet) {
+      reveal();
+      return;
+    }
+    link.addEventListener('load', reveal);
+    link.addEventListener('error', () => reportBug('stylesheet failed to load: ' + link.href));
+    if (!started) document.head.append(link);
   }
 
   /* ------------------------------------------------------------------ rendering messages */
@@ -1759,7 +1797,8 @@
     ui.badge.hidden = count === 0;
     ui.badge.textContent = count > 9 ? '9+' : String(count);
     const label = state.open ? t.closeChat : t.openChat;
-    ui.launcher.setAttribute('aria-label', count ? label + ' (' + t.unread(count) + ')' : label);
+    // The name starts with what the badge shows (WCAG 2.5.3, label in name, as axe-core checks it).
+    ui.launcher.setAttribute('aria-label', count ? t.unread(count > 9 ? '9+' : count) + ' – ' + label : label);
   }
 
   function focusableIn(container) {

@@ -12,6 +12,8 @@ from werkzeug.serving import make_server
 
 from lucine_chatbot.extensions import db
 
+from . import accessibility
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -111,11 +113,29 @@ def page(request, browser_context, console_errors):
     page.close()
 
 
+@pytest.fixture(scope="session")
+def axe_source():
+    return accessibility.axe_source()
+
+
 @pytest.fixture
-def screenshot(page):
-    """`screenshot("name")` saves the current page under test-output/screenshots/."""
+def axe(axe_source):
+    """`axe(page, "what is on screen")` fails the test on any WCAG 2.2 A/AA violation axe-core finds."""
+
+    def check(page, state):
+        found = accessibility.violations(page, axe_source)
+        assert not found, accessibility.describe(state, found)
+
+    return check
+
+
+@pytest.fixture
+def screenshot(page, axe):
+    """`screenshot("name")` checks the page with axe-core, then saves it under test-output/screenshots/: every
+    state worth a picture is a state that must be accessible."""
 
     def take(name, full_page=True, **options):
+        axe(page, name)
         path = screenshot_path(name)
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(path), full_page=full_page, **options)

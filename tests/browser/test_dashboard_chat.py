@@ -74,6 +74,8 @@ def test_an_operator_works_a_chat_end_to_end_from_the_dashboard(page, live_serve
     assert options == ["WAITING_CLIENT", "RESOLVED", "NOT_RESOLVED", "CANCELLED"]
     select.select_option("WAITING_CLIENT")
     expect(page.locator("[data-chat-meta] .tag-WAITING_CLIENT")).to_be_visible()
+    for sender in ("USER", "BOT", "OPERATOR", "SYSTEM"):  # every kind of message on screen for axe-core
+        expect(page.locator(f".msg-{sender}").first).to_be_visible()
     screenshot("chat-page")
 
     page.click('[data-testid="create-ticket"]')

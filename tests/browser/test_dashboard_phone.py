@@ -63,7 +63,7 @@ def keep_screenshot(page, name, **options):
         pass
 
 
-def fits_the_screen(page, path):
+def fits_the_screen(page, path, axe):
     page.goto(path)
     page.wait_for_load_state("networkidle")
     measured = page.evaluate(WIDER_THAN_SCREEN)
@@ -71,29 +71,30 @@ def fits_the_screen(page, path):
     small = page.evaluate(SMALL_TARGETS)
     keep_screenshot(page, "phone-" + path.strip("/").replace("/", "-"), full_page=True)
     assert small == [], f"{path} has touch targets under 44 px: {small}"
+    axe(page, f"{path} at {page.viewport_size['width']} px")
 
 
 @pytest.mark.parametrize("width", [390, 360])
-def test_every_operator_page_fits_a_phone_with_44_px_targets(phone, width):
+def test_every_operator_page_fits_a_phone_with_44_px_targets(phone, width, axe):
     chat = busy_day()
     operator("telefono", is_online=True)
     phone.set_viewport_size({"width": width, "height": 780})
     sign_in(phone, "telefono")
     for path in OPERATOR_PAGES + [f"/dashboard/chats/{chat.public_id}"]:
-        fits_the_screen(phone, path)
+        fits_the_screen(phone, path, axe)
 
 
-def test_every_admin_page_fits_a_390_px_phone(phone):
+def test_every_admin_page_fits_a_390_px_phone(phone, axe):
     busy_day()
     operator("capo", role="ADMIN")
     sign_in(phone, "capo")
     for path in ADMIN_PAGES:
-        fits_the_screen(phone, path)
+        fits_the_screen(phone, path, axe)
 
 
-def test_the_login_and_offline_pages_fit_too(phone):
-    fits_the_screen(phone, "/dashboard/login")
-    fits_the_screen(phone, "/dashboard/offline")
+def test_the_login_and_offline_pages_fit_too(phone, axe):
+    fits_the_screen(phone, "/dashboard/login", axe)
+    fits_the_screen(phone, "/dashboard/offline", axe)
 
 
 def test_the_navigation_folds_behind_a_menu_button(phone):
@@ -219,7 +220,7 @@ def test_a_push_is_shown_and_its_click_opens_or_focuses_the_chat(phone):
     assert opened == [origin + payload["url"], origin + "/dashboard/"]
 
 
-def test_activating_notifications_subscribes_this_phone_and_lists_it(phone):
+def test_activating_notifications_subscribes_this_phone_and_lists_it(phone, axe):
     from tests.push_receiver import PushService
 
     operator("attiva")
@@ -245,7 +246,7 @@ def test_activating_notifications_subscribes_this_phone_and_lists_it(phone):
         expect(row).to_contain_text("questo")
         expect(row).to_contain_text("Chat assegnata · Messaggi dei visitatori")
         expect(phone.locator("[data-push-state]")).to_have_text("Attive")
-        fits_the_screen(phone, "/dashboard/notifications")
+        fits_the_screen(phone, "/dashboard/notifications", axe)
 
 
 def test_chromium_finds_nothing_that_stops_installing_the_dashboard(phone):

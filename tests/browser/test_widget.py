@@ -111,6 +111,7 @@ def test_yes_brings_the_online_operator_whose_name_and_reply_follow_the_visitor_
     assert sent.status == 201, sent.text()
     expect(messages(page, "OPERATOR").last).to_have_text(reply)
     expect(page.locator(".lucine-row--operator .lucine-msg-label").last).to_have_text("Marta")
+    expect(messages(page, "SYSTEM").first).to_be_visible()  # "Marta joined": for axe-core with the operator's
     screenshot("widget-04-operator-reply", full_page=False, animations="disabled")
 
     history = page.locator("#lucine-chat-panel .lucine-msg").all_inner_texts()

@@ -84,7 +84,7 @@ async function select(sessionId) {
   replace(box, loading("Caricamento della trascrizione…"));
   try {
     const data = await api(`/api/chat-management/history/${encodeURIComponent(sessionId)}`);
-    replace(box, h("div", { class: "transcript", role: "log", "aria-label": "Trascrizione" }, transcriptNodes(data.messages || [])),
+    replace(box, h("div", { class: "transcript", role: "log", "aria-label": "Trascrizione", tabindex: "0" }, transcriptNodes(data.messages || [])),
       (data.internalNotes || []).length ? h("div", { class: "panel-body" }, h("h3", { text: "Note interne" }),
         h("ul", { class: "notes" }, data.internalNotes.map((note) => h("li", { class: "note", text: note.content })))) : null);
   } catch (err) {
