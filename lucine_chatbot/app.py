@@ -102,9 +102,9 @@ def configure_pool(engine, idle_seconds):
 
 
 def register_static_assets(app):
-    from . import widget_assets
+    from lucine_chatbot.widget import assets
 
-    widget_assets.init_app(app)  # before the security headers' middleware, which wraps it
+    assets.init_app(app)  # before the security headers' middleware, which wraps it
 
 
 def register_security(app):

@@ -8,9 +8,9 @@ from pathlib import Path
 import brotli
 import pytest
 
-from lucine_chatbot import widget_assets
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import KnowledgeItem
+from lucine_chatbot.widget import assets as widget_assets
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 LOADER = "/static/widget/lucine-chat.js"

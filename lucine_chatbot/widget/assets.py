@@ -16,8 +16,8 @@ from flask import Blueprint, current_app, make_response, render_template, reques
 from whitenoise import WhiteNoise
 from whitenoise.compress import Compressor, brotli_installed
 
-from .extensions import db, limiter
-from .models import KnowledgeItem
+from lucine_chatbot.extensions import db, limiter
+from lucine_chatbot.models import KnowledgeItem
 
 logger = logging.getLogger(__name__)
 
