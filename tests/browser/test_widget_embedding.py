@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from lucine_chatbot.services.seed import seed_all
+from lucine_chatbot.seed import seed_all
 
 from ..shopify_snippet import HOSTILE, HOSTILE_TITLES, render_snippet
 from .helpers import no_dialogs
