@@ -145,7 +145,9 @@ def test_a_slow_backend_moves_neither_domcontentloaded_nor_load_of_the_shop(brow
 
     backend.log.clear()
     times = navigation_times(page, launched_url)
-    assert times["load"] < without_chat["load"] + ALLOWED_DELAY_MS
+    # one visit, on a shared box: only that its load did not wait for the backend (the medians above hold the
+    # 300 ms); the loader's answer comes SLOW_SECONDS after its request
+    assert times["load"] < SLOW_SECONDS * 1000
     expect(page.locator("#lucine-chat-launcher")).to_be_visible(timeout=4 * SLOW_SECONDS * 1000)
     loader, script, stylesheet = (backend.started(p) for p in (r"lucine-chat\.js$", r"lucine-chat\.[0-9a-f]{12}\.js$",
                                                                  r"lucine-chat\.[0-9a-f]{12}\.css$"))
