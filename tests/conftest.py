@@ -11,8 +11,7 @@ from flask_migrate import upgrade
 from config import DEFAULT_PUSH_SERVICE_HOSTS, normalise_database_url
 from lucine_chatbot.app import create_app
 from lucine_chatbot.extensions import db, limiter
-
-from . import factories
+from tests.support import factories
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
