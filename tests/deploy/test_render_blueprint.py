@@ -1,5 +1,4 @@
 """render.yaml wires the whole system, and the database connection budget fits Render's limit."""
-
 import pytest
 
 from config import ProductionConfig
