@@ -1,5 +1,5 @@
 """Use cases racing each other: each call on its own thread, app context and database connection, released
-together by a barrier (PostgreSQL tests: tests/services/test_chat_races.py, test_take_race.py)."""
+together by a barrier (PostgreSQL tests: tests/chats/test_chat_races.py, test_take_race.py)."""
 import threading
 
 from lucine_chatbot.extensions import db

@@ -8,7 +8,7 @@ at real rows (a knowledge item, a ticket, a chat…), so PATCH bodies meet a row
 Bounded so the README's `pytest` stays quick: FUZZ_MAX_EXAMPLES (default 20; 30 in .ci/run) examples per
 operation and generation mode (valid data, then invalid data), from a fixed seed (hypothesis' derandomised mode),
 so CI runs the same cases every time. The longer run (docs/security.md, "Fuzzing"):
-`FUZZ_MAX_EXAMPLES=200 FUZZ_SEED=<any integer> pytest -m fuzz tests/security/test_fuzz.py`.
+`FUZZ_MAX_EXAMPLES=200 FUZZ_SEED=<any integer> pytest -m fuzz tests/security/input/test_fuzz.py`.
 """
 import os
 import re
