@@ -40,6 +40,7 @@ def render_pages(app, backend, lang="it"):
 def handler_for(pages):
     class ShopHandler(BaseHTTPRequestHandler):
         """Like a Shopify theme page: no CSP of ours, only the widget's script tag pointing at the backend."""
+
         def do_GET(self):  # noqa: N802 - http.server's naming
             path = urlsplit(self.path).path
             if path in pages:
