@@ -32,7 +32,7 @@ backlog = 2048
 # (GUNICORN_PRELOAD=1) shares its pages with the workers copy-on-write, but only until refcounting writes to
 # them: after a few requests a preloaded worker is as large as one that imported the app, and the master stays
 # at ~110 MB, so preloading costs memory (RSS: +85 MB; even PSS only -10 %; docs/performance.md). It stays
-# safe to turn on: the app opens no connection at import or in create_app (tests/test_deploy_config.py).
+# safe to turn on: the app opens no connection at import or in create_app (tests/deploy/test_web_startup.py).
 preload_app = os.environ.get("GUNICORN_PRELOAD", "0") not in ("0", "false", "no")
 
 # No runtime control socket (gunicornc): nothing on Render uses it, and two gunicorns on one machine (the
@@ -85,7 +85,7 @@ def format_atoms(log_format):
 
 class RedactingLogger(Logger):
     """gunicorn's logger with session ids and resume tokens replaced by `…` in the access log, computing only
-    the atoms the access log format uses (the same values as gunicorn's, tests/test_deploy_config.py)."""
+    the atoms the access log format uses (the same values as gunicorn's, tests/deploy/test_gunicorn.py)."""
 
     def atoms(self, resp, req, environ, request_time):
         wanted = format_atoms(self.cfg.access_log_format)

@@ -54,7 +54,7 @@ class AppLimiter(Limiter):
     """Flask-Limiter, minus its per-request bookkeeping on the endpoints that count their own limits: even
     for an exempt request its before_request hook resolved the view, its exemptions and an empty limit list
     (~9 % of a poll's CPU), and its after_request and teardown hooks built and cleared a per-request context
-    (~3 %). The names below are Flask-Limiter 4.1's (pinned); tests/security/test_rate_limits.py checks
+    (~3 %). The names below are Flask-Limiter 4.1's (pinned); tests/security/limits/test_rate_limits.py checks
     that other endpoints still get its headers and the self-limited ones never reach it."""
 
     def init_app(self, app):

@@ -11,14 +11,13 @@ from flask_migrate import upgrade
 from config import DEFAULT_PUSH_SERVICE_HOSTS, normalise_database_url
 from lucine_chatbot.app import create_app
 from lucine_chatbot.extensions import db, limiter
-
-from . import factories
+from tests.support import factories
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith(("postgres://", "postgresql"))
 SHOP_ORIGINS = ["https://shop.example.test", "https://*.myshopify.com"]
-# The real push services, plus the local one of tests/push_receiver.py (plain http: loopback only).
+# The real push services, plus the local one of tests/support/push_receiver.py (plain http: loopback only).
 PUSH_SERVICE_HOSTS = [*DEFAULT_PUSH_SERVICE_HOSTS, "127.0.0.1"]
 
 

@@ -1,5 +1,5 @@
 """The helper that keeps limit-counting tests inside one clock-aligned window."""
-from tests import rate_windows
+from tests.support import rate_windows
 
 
 class Clock:

@@ -15,7 +15,7 @@ def show_demo(page="product"):
     """A shop-like page embedding the widget from this backend; `?lang=it|en|de`.
 
     The backend is always this host: our page CSP only runs our own scripts. The browser tests serve the same
-    template from a separate static server to get a real second origin (tests/browser/widget_shop.py).
+    template from a separate static server to get a real second origin (tests/browser/widget/widget_shop.py).
     """
     lang = request.args.get("lang", "it")
     return render_template("demo.html", backend=request.host_url.rstrip("/"),

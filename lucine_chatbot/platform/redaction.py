@@ -6,8 +6,9 @@ library, so the gunicorn master loads it without the app.
 import re
 from urllib.parse import quote, unquote
 
-# Every route whose path carries a session id or a resume token (tests/security/test_redaction.py walks the URL
-# map: a new route with a `session_id` or `token` argument must be listed here). `/+`: werkzeug merges slashes.
+# Every route whose path carries a session id or a resume token (tests/security/input/test_cursors_and_redaction.py
+# walks the URL map: a new route with a `session_id` or `token` argument must be listed here). `/+`: werkzeug merges
+# slashes.
 SECRET_PATHS = ("api/chat/poll", "api/chat", "api/chat-management/history", "api/tickets/resume", "dashboard/chats")
 SECRET_IN_PATH = re.compile(
     r"(/(?:" + "|".join(p.replace("/", "/+") for p in SECRET_PATHS) + r")/+)(?!poll(?:[/?\s]|$))[^/?#&\s]+")

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from lucine_chatbot.extensions import db
 from lucine_chatbot.models import ChatStatus, QueueEntry, Sender, utcnow
-from tests import factories
+from tests.support import factories
 
 PASSWORD = factories.DEFAULT_PASSWORD
 XSS = '<script>alert(1)</script><img src=x onerror=alert(1)>'

@@ -12,9 +12,8 @@ from lucine_chatbot.jobs.ai_reply import generate_reply
 from lucine_chatbot.jobs.worker import build_worker
 from lucine_chatbot.models import ChatSession, Message, Sender, utcnow
 from lucine_chatbot.platform import dispatch
-
-from ..assistant_helpers import kb  # noqa: F401  (fixture)
-from ..openai_stub import Stream, serve_for
+from tests.support.assistant_helpers import kb  # noqa: F401  (fixture)
+from tests.support.openai_stub import Stream, serve_for
 
 ANSWER = ["Il biglietto ", "Intero costa ", "9 € ", "sul sito ", "https://lucinedinatale.it."]
 

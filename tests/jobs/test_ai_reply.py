@@ -2,8 +2,7 @@
 from lucine_chatbot.extensions import db
 from lucine_chatbot.jobs.ai_reply import generate_reply
 from lucine_chatbot.models import Message, Sender
-
-from ..assistant_helpers import kb  # noqa: F401  (fixture)
+from tests.support.assistant_helpers import kb  # noqa: F401  (fixture)
 
 
 def pending_chat(make, text="Si possono portare i cani?", status="ACTIVE"):

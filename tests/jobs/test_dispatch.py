@@ -5,8 +5,7 @@ from lucine_chatbot.extensions import db
 from lucine_chatbot.jobs.schedule import PeriodicJob, periodic_jobs
 from lucine_chatbot.models import SystemState
 from lucine_chatbot.platform import dispatch
-
-from ..conftest import TEST_REDIS_URL
+from tests.conftest import TEST_REDIS_URL
 
 CALLS = []
 

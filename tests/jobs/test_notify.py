@@ -6,8 +6,7 @@ import pytest
 
 from lucine_chatbot.jobs import notify
 from lucine_chatbot.platform import dispatch
-
-from ..receivers import SmtpServer
+from tests.support.receivers import SmtpServer
 
 
 def every_value_in_redis(connection):

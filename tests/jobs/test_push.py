@@ -12,8 +12,7 @@ from lucine_chatbot.notifications import DeliveryError
 from lucine_chatbot.operators import presence
 from lucine_chatbot.push import subscriptions
 from lucine_chatbot.tickets import desk, intake
-
-from ..push_receiver import PushService
+from tests.support.push_receiver import PushService
 
 
 @pytest.fixture

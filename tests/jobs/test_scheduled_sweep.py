@@ -13,8 +13,7 @@ from lucine_chatbot.jobs.worker import build_worker
 from lucine_chatbot.models import ChatSession, ChatStatus, Ticket, TicketStatus, utcnow
 from lucine_chatbot.platform import dispatch
 from lucine_chatbot.tickets import intake
-
-from ..receivers import HttpServer, SmtpServer
+from tests.support.receivers import HttpServer, SmtpServer
 
 pytestmark = pytest.mark.redis_only
 

@@ -18,7 +18,7 @@ defaults applied the way a flush would; for a loaded session, the columns it cha
 look as a flush leaves them, with the ids the statement returned, and the request answers from them. A
 changed session's cached poll answer is invalidated at commit, as after a flush (poll_cache). Anything else
 in the transaction, another dialect, or a savepoint, and the caller lets the ORM write: the same rows either
-way (tests/services/test_visitor_write.py).
+way (tests/chats/visitor/test_visitor_write.py).
 """
 import functools
 
