@@ -87,3 +87,21 @@ def test_a_composed_reply_gives_a_link_once():
     link = "https://lucinedinatale.it/products/x"
     body = offline.compose([f"Intero €9. Buy here: {link}", f"Open €25. It skips the queue. Buy here: {link}"])
     assert body.count(link) == 1 and "Open €25. It skips the queue." in body
+
+
+def test_a_keyword_phrase_counts_only_when_its_words_are_said_together():
+    from lucine_chatbot.services.assistant.matcher import Phrase
+
+    phrase = Phrase(("cost", "ingress"), " costo ingresso ")
+    assert phrase.found(["cost", "bigliett", "ingress"], " ")
+    assert not phrase.found(["cost", "saltafil", "fin", "ora", "ingress"], " ")
+
+
+def test_a_two_part_question_is_not_taken_for_a_phrase_spread_over_both_parts(kb):
+    result = ask("quanto costa l'open e fino a che ora posso entrare?", "it")
+    assert result.confident and has(result, "€25", "22:30"), result.text
+
+
+def test_german_question_words_are_no_subject_and_late_means_the_last_entry():
+    assert text.content_words("Welcher Parkplatz ist am nächsten, wenn wir später kommen?", "de") == [
+        "parkplatz", "nachsten", "spatester", "einlass", "kommen"]

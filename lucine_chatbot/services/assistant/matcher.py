@@ -14,6 +14,7 @@ K1, B = 1.2, 0.75
 FIELD_WEIGHTS = {"question": 1.0, "keywords": 1.0, "answer": 0.0}
 PHRASE_BONUS = 1.2
 QUESTION_BONUS = 1.0
+PHRASE_SLACK = 2  # other words a keyword phrase's own may be spread over
 TYPO_CUTOFF = 84
 MIN_TYPO_LENGTH = 4
 THRESHOLD = 2.5
@@ -42,12 +43,20 @@ class Phrase:
     said: str  # the folded words, space-padded
 
     def found(self, asked, said):
-        return self.said in said or (len(self.stems) > 1 and all(t in asked for t in self.stems))
+        return self.said in said or self._together(asked)
 
     def weight(self, asked, said):
         if self.said in said:
             return len(self.said.split())
-        return len(self.stems) if len(self.stems) > 1 and all(t in asked for t in self.stems) else 0
+        return len(self.stems) if self._together(asked) else 0
+
+    def _together(self, asked):
+        """All its stems within a few words of each other in `asked` (the question's stems in order): "costo
+        ingresso" is no phrase of "quanto costa il saltafila e fino a che ora si può entrare?"."""
+        if len(self.stems) < 2:
+            return False
+        span = len(self.stems) + PHRASE_SLACK
+        return any(all(t in asked[i:i + span] for t in self.stems) for i in range(max(len(asked) - span, 0) + 1))
 
 
 def _said(phrase):
@@ -141,7 +150,7 @@ class LanguageIndex:
         known = sum(self.idf.get(t, 0) for t in query)
         total = known + sum(self._unknown_weight() for t in query if t not in self.idf)
         said = _said(question)
-        matches = [self._score(i, query, total, said=said) for i in range(len(self.docs))]
+        matches = [self._score(i, query, total, terms, said) for i in range(len(self.docs))]
         matches = [m for m in matches if m.score > 0]
         return sorted(matches, key=lambda m: m.score, reverse=True)[:limit]
 
@@ -154,10 +163,11 @@ class LanguageIndex:
             return ranked[:1]
         if not text.joins_parts(question):
             return self._near_tie(ranked)
-        parts, query = [ranked[0]], Counter(self.query_terms(question))
+        asked = self.query_terms(question)
+        parts, query = [ranked[0]], Counter(asked)
         left = self._unanswered(query, parts[0])
         while left and len(parts) < MAX_PARTS:
-            part = self._next_part(ranked, parts, left, query, _said(question))
+            part = self._next_part(ranked, parts, left, asked, _said(question))
             if part is None:
                 break
             parts.append(part)
@@ -171,20 +181,20 @@ class LanguageIndex:
             return ranked[:2]
         return ranked[:1]
 
-    def _next_part(self, ranked, parts, left, query, said):
+    def _next_part(self, ranked, parts, left, asked, said):
         total = sum(self.idf.get(t, self._unknown_weight()) for t in left)
         taken = {m.doc.id for m in parts}
-        scored = [self._score(self.docs.index(m.doc), left, total, query, said) for m in ranked
+        scored = [self._score(self.docs.index(m.doc), left, total, asked, said) for m in ranked
                   if m.doc.id not in taken]
-        named = [m for m in scored if m.score >= PART_THRESHOLD and self._names(m.doc, left, query, said)]
+        named = [m for m in scored if m.score >= PART_THRESHOLD and self._names(m.doc, left, asked, said)]
         return max(named, key=lambda m: m.score, default=None)
 
-    def _names(self, doc, left, query, said):
+    def _names(self, doc, left, asked, said):
         """Whether the question names this entry with what is left of it: a word of the entry's own question, a
         one-word keyword, or one of its keyword phrases said whole."""
         i = self.docs.index(doc)
         return (any(t in self.names[i] for t in left)
-                or any(p.found(query, said) and any(t in left for t in p.stems) for p in self.phrases[i]))
+                or any(p.found(asked, said) and any(t in left for t in p.stems) for p in self.phrases[i]))
 
     def _unanswered(self, query, match):
         weights = self.tf[self.docs.index(match.doc)]
@@ -209,7 +219,7 @@ class LanguageIndex:
             matched += idf
         if not words:  # a stray number ("alert(1)", "2") is no question about the 1st of January
             return Match(self.docs[i], 0.0, 0.0)
-        asked = asked or query
+        asked = asked or list(query)
         own = self.questions[i]
         if own and own <= set(asked):  # the visitor asked the entry's own question (in other words around it)
             score += QUESTION_BONUS
