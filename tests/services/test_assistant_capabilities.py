@@ -105,3 +105,8 @@ def test_a_two_part_question_is_not_taken_for_a_phrase_spread_over_both_parts(kb
 def test_german_question_words_are_no_subject_and_late_means_the_last_entry():
     assert text.content_words("Welcher Parkplatz ist am nächsten, wenn wir später kommen?", "de") == [
         "parkplatz", "nachsten", "spatester", "einlass", "kommen"]
+
+
+def test_a_part_the_first_entry_only_mentions_is_still_answered_from_the_entry_about_it(kb):
+    result = ask("quanto costa il parcheggio e c'è una navetta?", "it")  # the shuttle's entry mentions the car parks
+    assert result.confident and has(result, "15 minuti", "tutti i parcheggi P1–P5 sono gratuiti"), result.text

@@ -21,6 +21,7 @@ THRESHOLD = 2.5
 PART_THRESHOLD = 2.0  # what an entry the question also names must score on the words the first left unanswered
 MAX_PARTS = 3
 NEAR_TIE = 0.9
+SIDE_MENTION = 0.5  # of the weight of the entry most about a term: below it, an entry only mentions the term
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class LanguageIndex:
     questions: list = field(default_factory=list)
     names: list = field(default_factory=list)  # the words that name an entry: its question's, its one-word keywords
     idf: dict = field(default_factory=dict)
+    top_tf: dict = field(default_factory=dict)  # term → its weight in the entry most about it
     vocab: dict = field(default_factory=dict)
     avg_len: float = 1.0
 
@@ -100,6 +102,8 @@ class LanguageIndex:
             self.phrases.append([Phrase(tuple(text.terms(k, self.language)), _said(k)) for k in doc.keywords
                                  if len(text.words(k)) > 1])
             df.update(weights.keys())
+            for term, weight in weights.items():
+                self.top_tf[term] = max(self.top_tf.get(term, 0), weight)
         n = max(len(self.docs), 1)
         self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
         self.avg_len = sum(sum(w.values()) for w in self.tf) / n if self.tf else 1.0
@@ -197,8 +201,11 @@ class LanguageIndex:
                 or any(p.found(asked, said) and any(t in left for t in p.stems) for p in self.phrases[i]))
 
     def _unanswered(self, query, match):
+        """What of `query` the entry leaves unanswered: the terms it does not hold, and those it only mentions
+        (the shuttle's "from the car parks") while another entry is about them (SIDE_MENTION of its weight)."""
         weights = self.tf[self.docs.index(match.doc)]
-        return Counter({t: c for t, c in query.items() if not weights.get(t) and t in self.idf})
+        return Counter({t: c for t, c in query.items()
+                        if t in self.idf and weights.get(t, 0) < SIDE_MENTION * self.top_tf[t]})
 
     def _unknown_weight(self):
         return math.log(1 + (len(self.docs) + 0.5) / 0.5)
