@@ -13,7 +13,7 @@ from ..assistant_helpers import kb  # noqa: F401  (fixture)
 from ..openai_stub import serve_for
 
 # Issue 25 asks for >= 97% overall and >= 95% in every language; what is met today is kept (docs/assistant.md).
-FLOOR = {"all": 0.96, "lang": 0.95, "held": 0.92}
+FLOOR = {"all": 0.964, "lang": 0.955, "held": 0.925}
 
 
 @pytest.fixture
