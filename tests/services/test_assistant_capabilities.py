@@ -110,3 +110,8 @@ def test_german_question_words_are_no_subject_and_late_means_the_last_entry():
 def test_a_part_the_first_entry_only_mentions_is_still_answered_from_the_entry_about_it(kb):
     result = ask("quanto costa il parcheggio e c'è una navetta?", "it")  # the shuttle's entry mentions the car parks
     assert result.confident and has(result, "15 minuti", "tutti i parcheggi P1–P5 sono gratuiti"), result.text
+
+
+def test_a_german_word_finds_the_entry_whose_compounds_end_with_it(kb):
+    result = ask("In welchem Ort seid ihr genau?", "de")  # "Ort" → "Standort", "Veranstaltungsort"
+    assert result.confident and has(result, "Leggiuno"), result.text

@@ -14,6 +14,7 @@ K1, B = 1.2, 0.75
 FIELD_WEIGHTS = {"question": 1.0, "keywords": 1.0, "answer": 0.0}
 PHRASE_BONUS = 1.2
 QUESTION_BONUS = 1.0
+HEAD_WEIGHT = 0.5  # a German compound's last word, of the compound's weight
 PHRASE_SLACK = 2  # other words a keyword phrase's own may be spread over
 TYPO_CUTOFF = 84
 MIN_TYPO_LENGTH = 4
@@ -90,11 +91,15 @@ class LanguageIndex:
 
     def build(self):
         df = Counter()
+        words = {t for doc in self.docs for k in doc.keywords if len(text.words(k)) == 1
+                 for t in text.terms(k, self.language)}
         for doc in self.docs:
             weights = Counter()
             for name, weight in FIELD_WEIGHTS.items():
                 for term in self._field_terms(doc, name) if weight else ():  # an answer's words name no entry
                     weights[term] += weight
+            if self.language == "de":
+                _add_compound_heads(weights, words)
             self.tf.append(weights)
             self.questions.append(frozenset(text.terms(doc.question, self.language)))
             one_word = [k for k in doc.keywords if len(k.split()) == 1]
@@ -232,6 +237,16 @@ class LanguageIndex:
             score += QUESTION_BONUS
         score += sum(PHRASE_BONUS * p.weight(asked, said) for p in self.phrases[i] if any(t in query for t in p.stems))
         return Match(self.docs[i], score, matched / total if total else 0.0)
+
+
+def _add_compound_heads(weights, words):
+    """German compounds of an entry (`Standort`, `Veranstaltungsort`) also hold their last word (`Ort`), at
+    HEAD_WEIGHT, when that word is a one-word keyword of the KB (`words`): "In welchem Ort?" asks for the place."""
+    for term, weight in list(weights.items()):
+        head = max((w for w in words if len(w) >= 3 and len(term) - len(w) >= 4 and term.endswith(w)), key=len,
+                   default=None)
+        if head:
+            weights[head] += HEAD_WEIGHT * weight
 
 
 def build_indexes(docs):
