@@ -115,3 +115,9 @@ def test_a_part_the_first_entry_only_mentions_is_still_answered_from_the_entry_a
 def test_a_german_word_finds_the_entry_whose_compounds_end_with_it(kb):
     result = ask("In welchem Ort seid ihr genau?", "de")  # "Ort" → "Standort", "Veranstaltungsort"
     assert result.confident and has(result, "Leggiuno"), result.text
+
+
+@pytest.mark.parametrize("message", ["Was passiert, wenn es morgen schneit?", "Und wenn es den ganzen Abend schneien sollte?"])
+def test_snow_said_as_a_verb_is_the_bad_weather_policy(kb, message):
+    result = ask(message, "de")
+    assert result.confident and has(result, "Code"), result.text

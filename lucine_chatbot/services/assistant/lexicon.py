@@ -103,7 +103,7 @@ SYNONYMS = {
         "sohn": "kind", "tochter": "kind", "kinder": "kinder", "offen": "geoffnet", "oeffnet": "offnet",
         "bezahlen": "zahlen", "kostet": "kosten", "haustier": "haustiere", "katze": "tiere", "hunger": "essen",
         "trinken": "essen", "geld": "erstattung", "tauschen": "umbuchen", "anrufen": "telefon",
-        "mailand": "anfahrt", "hinkommen": "anfahrt", "schnee": "regen", "wetter": "regen", "warten": "anstehen",
+        "mailand": "anfahrt", "hinkommen": "anfahrt", "schnee": "regen", "schneit": "regen", "schneien": "regen", "regnen": "regen", "wetter": "regen", "warten": "anstehen",
         "klasse": "schulklasse", "baby": "baby", "spat": "spatester einlass", "spater": "spatester einlass",
         "park": "lichterpark",  # the venue; the verb is `parken`
     },
