@@ -121,3 +121,16 @@ def test_a_german_word_finds_the_entry_whose_compounds_end_with_it(kb):
 def test_snow_said_as_a_verb_is_the_bad_weather_policy(kb, message):
     result = ask(message, "de")
     assert result.confident and has(result, "Code"), result.text
+
+
+@pytest.mark.parametrize("message, language, fact", [
+    ("is there food on site?", "en", "food stands"),
+    ("are dogs allowed on site?", "en", "leash"),
+    ("c'è da mangiare sul posto?", "it", "stand gastronomici"),
+    ("Sind Hunde vor Ort erlaubt?", "de", "Leine"),
+    ("can I buy tickets on site?", "en", "guaranteed"),
+    ("posso comprare il biglietto sul posto?", "it", "garantito"),
+])
+def test_on_site_is_where_the_question_is_not_what_it_is_about(kb, message, language, fact):
+    result = ask(message, language)
+    assert result.confident and has(result, fact), result.text
