@@ -130,7 +130,9 @@ def test_snow_said_as_a_verb_is_the_bad_weather_policy(kb, message):
     ("Sind Hunde vor Ort erlaubt?", "de", "Leine"),
     ("can I buy tickets on site?", "en", "guaranteed"),
     ("posso comprare il biglietto sul posto?", "it", "garantito"),
+    ("Muss man am Eingang lange warten?", "de", "Anstehen"),
+    ("Kann man am Eingang Tickets kaufen?", "de", "garantiert"),
 ])
-def test_on_site_is_where_the_question_is_not_what_it_is_about(kb, message, language, fact):
+def test_on_site_or_at_the_entrance_is_where_the_question_is_not_what_it_is_about(kb, message, language, fact):
     result = ask(message, language)
     assert result.confident and has(result, fact), result.text
