@@ -136,3 +136,14 @@ def test_snow_said_as_a_verb_is_the_bad_weather_policy(kb, message):
 def test_on_site_or_at_the_entrance_is_where_the_question_is_not_what_it_is_about(kb, message, language, fact):
     result = ask(message, language)
     assert result.confident and has(result, fact), result.text
+
+
+@pytest.mark.parametrize("message, language, facts", [
+    ("what does it cost for two adults and a 10 year old?", "en", ["€9", "€7"]),
+    ("how much is it for my 8-year-old?", "en", ["€7"]),
+    ("la bimba di 18 mesi paga?", "it", ["gratis"]),
+])
+def test_an_age_is_read_as_the_ticket_it_decides_and_its_words_as_no_subject(kb, message, language, facts):
+    result = ask(message, language)
+    assert result.confident and has(result, *facts), result.text
+    assert "new year" not in text.fold(result.text)

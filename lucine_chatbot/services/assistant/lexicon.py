@@ -184,7 +184,10 @@ AGE_WORDS = {
     "en": [(2, "baby"), (12, "reduced child ticket"), (17, "minors")],
     "de": [(2, "baby"), (12, "ermassigt kinderticket kinderpreis"), (17, "minderjahrige")],
 }
-AGE_PATTERN = r"\b(\d{1,2})\s*(anni|anno|mesi|mese|years?|yrs?|months?|jahre?n?|monate?n?)\b|\b(?:mit|di|da|of) (\d{1,2})\b"
+AGE_UNIT = r"(anni|anno|mesi|mese|years?|yrs?|months?|jahre?n?|monate?n?)"
+AGE_PATTERN = rf"\b(\d{{1,2}})[\s-]*{AGE_UNIT}\b|\b(?:mit|di|da|of) (\d{{1,2}})\b(?![\s-]*{AGE_UNIT})"
+# An age's unit and "old" are read as the age (AGE_WORDS), never as a subject ("10 year old" is no New Year).
+AGE_SAID = rf"\b(\d{{1,2}})[\s-]*{AGE_UNIT}(?:[\s-]*(?:old|alt))?\b"
 
 # Parties a person arranges (groups, schools, companies, associations, and the discounts and invoices they ask
 # for): the KB says whom to write to, and the visitor is also offered a human, whatever the KB says about prices.
