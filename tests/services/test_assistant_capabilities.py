@@ -147,3 +147,12 @@ def test_an_age_is_read_as_the_ticket_it_decides_and_its_words_as_no_subject(kb,
     result = ask(message, language)
     assert result.confident and has(result, *facts), result.text
     assert "new year" not in text.fold(result.text)
+
+
+@pytest.mark.parametrize("message, fact", [
+    ("Gibt's Parkplätze für Behinderte?", "P3"),  # "Behindertenparkplatz"
+    ("Wie weit ist es vom Parkplatz für Behinderte zum Eingang?", "2 Minuten"),
+])
+def test_german_words_said_apart_find_the_compound_they_make(kb, message, fact):
+    result = ask(message, "de")
+    assert result.confident and has(result, fact), result.text

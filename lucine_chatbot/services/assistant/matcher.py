@@ -14,7 +14,7 @@ K1, B = 1.2, 0.75
 FIELD_WEIGHTS = {"question": 1.0, "keywords": 1.0, "answer": 0.0}
 PHRASE_BONUS = 1.2
 QUESTION_BONUS = 1.0
-HEAD_WEIGHT = 0.5  # a German compound's last word, of the compound's weight
+PART_WEIGHT = 0.5  # a German compound's first or last word, of the compound's weight
 PHRASE_SLACK = 2  # other words a keyword phrase's own may be spread over
 TYPO_CUTOFF = 84
 MIN_TYPO_LENGTH = 4
@@ -99,7 +99,7 @@ class LanguageIndex:
                 for term in self._field_terms(doc, name) if weight else ():  # an answer's words name no entry
                     weights[term] += weight
             if self.language == "de":
-                _add_compound_heads(weights, words)
+                _add_compound_parts(weights, words)
             self.tf.append(weights)
             self.questions.append(frozenset(text.terms(doc.question, self.language)))
             one_word = [k for k in doc.keywords if len(k.split()) == 1]
@@ -239,14 +239,19 @@ class LanguageIndex:
         return Match(self.docs[i], score, matched / total if total else 0.0)
 
 
-def _add_compound_heads(weights, words):
-    """German compounds of an entry (`Standort`, `Veranstaltungsort`) also hold their last word (`Ort`), at
-    HEAD_WEIGHT, when that word is a one-word keyword of the KB (`words`): "In welchem Ort?" asks for the place."""
+def _add_compound_parts(weights, words):
+    """German compounds of an entry also hold, at PART_WEIGHT, their last and their first word when that word is a
+    one-word keyword of the KB (`words`): "In welchem Ort?" finds `Standort`, "Parkplätze für Behinderte" finds
+    `Behindertenparkplatz`."""
     for term, weight in list(weights.items()):
-        head = max((w for w in words if len(w) >= 3 and len(term) - len(w) >= 4 and term.endswith(w)), key=len,
-                   default=None)
-        if head:
-            weights[head] += HEAD_WEIGHT * weight
+        head = _longest(w for w in words if len(w) >= 3 and len(term) - len(w) >= 4 and term.endswith(w))
+        first = _longest(w for w in words if len(w) >= 4 and len(term) - len(w) >= 4 and term.startswith(w))
+        for part in filter(None, (head, first)):
+            weights[part] += PART_WEIGHT * weight
+
+
+def _longest(words):
+    return max(words, key=len, default=None)
 
 
 def build_indexes(docs):
