@@ -156,3 +156,13 @@ def test_an_age_is_read_as_the_ticket_it_decides_and_its_words_as_no_subject(kb,
 def test_german_words_said_apart_find_the_compound_they_make(kb, message, fact):
     result = ask(message, "de")
     assert result.confident and has(result, fact), result.text
+
+
+@pytest.mark.parametrize("message, language", [
+    ("domenica a che ora chiudono?", "it"),
+    ("when does it close tomorrow?", "en"),  # was the season's closed days
+    ("Wann schließen Sie am Sonntag?", "de"),
+])
+def test_closing_said_as_a_verb_of_a_day_is_that_days_hours_from_the_calendar(kb, message, language):
+    result = ask(message, language)
+    assert result.confident and has(result, "17:30", "23:00"), result.text
