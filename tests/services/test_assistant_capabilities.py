@@ -117,7 +117,8 @@ def test_a_german_word_finds_the_entry_whose_compounds_end_with_it(kb):
     assert result.confident and has(result, "Leggiuno"), result.text
 
 
-@pytest.mark.parametrize("message", ["Was passiert, wenn es morgen schneit?", "Und wenn es den ganzen Abend schneien sollte?"])
+@pytest.mark.parametrize("message", [
+    "Was passiert, wenn es morgen schneit?", "Und wenn es den ganzen Abend schneien sollte?"])
 def test_snow_said_as_a_verb_is_the_bad_weather_policy(kb, message):
     result = ask(message, "de")
     assert result.confident and has(result, "Code"), result.text

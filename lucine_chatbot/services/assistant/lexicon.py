@@ -27,9 +27,9 @@ STOP_WORDS = {
         aber alle allem allen aller alles als also am an auch auf aus bei bin bis bist da dann das dass dem den
         der des die dies diese diesem diesen dieser dieses doch du ein eine einem einen einer eines er es euch
         euer eure fur hab habe haben hat hatte ich ihr ihre im in ist ja jetzt kann konnen man mein meine mich
-        mir mit muss nach nicht noch nun nur ob oder ohne sehr sein wenn seine sich sie sind so soll uber um und uns
-        unser unsere vom von vor war was welche welchem welchen welcher welches wer wie wir wird wo zu zum zur hallo guten tag bitte danke gibt gibts
-        es s denn mal eigentlich genau ganze ganz etwas hier dort
+        mir mit muss nach nicht noch nun nur ob oder ohne sehr sein seine sich sie sind so soll uber um und uns
+        unser unsere vom von vor war was welche welchem welchen welcher welches wenn wer wie wir wird wo zu zum zur
+        hallo guten tag bitte danke gibt gibts es s denn mal eigentlich genau ganze ganz etwas hier dort
     """.split()),
 }
 
@@ -103,7 +103,8 @@ SYNONYMS = {
         "sohn": "kind", "tochter": "kind", "kinder": "kinder", "offen": "geoffnet", "oeffnet": "offnet",
         "bezahlen": "zahlen", "kostet": "kosten", "haustier": "haustiere", "katze": "tiere", "hunger": "essen",
         "trinken": "essen", "geld": "erstattung", "tauschen": "umbuchen", "anrufen": "telefon",
-        "mailand": "anfahrt", "hinkommen": "anfahrt", "schnee": "regen", "schneit": "regen", "schneien": "regen", "regnen": "regen", "wetter": "regen", "warten": "anstehen",
+        "mailand": "anfahrt", "hinkommen": "anfahrt", "schnee": "regen", "schneit": "regen", "schneien": "regen",
+        "regnen": "regen", "wetter": "regen", "warten": "anstehen",
         "klasse": "schulklasse", "baby": "baby", "spat": "spatester einlass", "spater": "spatester einlass",
         "park": "lichterpark",  # the venue; the verb is `parken`
     },
