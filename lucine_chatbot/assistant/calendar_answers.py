@@ -25,8 +25,9 @@ HOLIDAYS = {
     (1, 1): ("capodanno", "new year", "neujahr"), (1, 6): ("befana", "epifania", "epiphany", "dreikonig"),
 }
 STATUS_WORDS = re.compile(
-    r"\b(apert[oi]|aprite|apre|chius[oi]|annullat[oa]|si fa|confermat[oa]|esaurit[oi]|open|closed|cancel+ed|"
-    r"on|sold out|happening|geoffnet|offen|auf|zu|geschlossen|abgesagt|statt|ausverkauft|orari?|hours|uhr)\b")
+    r"\b(apert[oiae]|aprite|apre|aprono|chius[oiae]|chiud(e|ete|ono|i)|annullat[oa]|si fa|confermat[oa]|esaurit[oi]|"
+    r"open|opens|closed?|closes|closing|cancel+ed|on|sold out|happening|geoffnet|offen|offnet|oeffnet|auf|zu|"
+    r"schliesst|schliessen|geschlossen|abgesagt|statt|ausverkauft|orari?|hours|uhr)\b")
 LABELS = {
     "it": {"open": "{when} siamo aperti: {open}–{close}, ultimo ingresso {last}.",
            "closed_date": "{when} siamo chiusi.", "out_of_season": "{when} le Lucine non sono aperte: la stagione "

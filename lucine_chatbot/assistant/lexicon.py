@@ -4,9 +4,33 @@ Words are folded (lower-case, no accents, `ß` → `ss`) because they are compar
 """
 
 STOP_WORDS = {
-    "it": frozenset(["a", "ad", "al", "alla", "alle", "allo", "ai", "agli", "all", "anche", "ancora", "avete", "avere", "abbiamo", "ho", "hai", "ha", "hanno", "c", "ci", "che", "chi", "come", "con", "cosa", "cose", "da", "dal", "dalla", "dalle", "dai", "degli", "dei", "del", "della", "delle", "dello", "di", "do", "e", "ed", "era", "essere", "gli", "ha", "i", "il", "in", "io", "la", "le", "li", "lo", "loro", "ma", "me", "mi", "mia", "mie", "miei", "mio", "ne", "nel", "nella", "nelle", "nei", "no", "noi", "non", "o", "per", "perche", "piu", "po", "poi", "qua", "quale", "quali", "quando", "quanto", "quanti", "quanta", "quante", "quel", "quella", "quelle", "quelli", "quello", "questa", "queste", "questi", "questo", "qui", "se", "sei", "si", "sia", "siamo", "siete", "sono", "su", "sua", "sue", "sul", "sulla", "suo", "suoi", "ti", "tu", "tra", "fra", "tutta", "tutte", "tutti", "tutto", "un", "una", "uno", "vi", "voi", "vostro", "vostra", "volevo", "vorrei", "sapere", "salve", "ciao", "buongiorno", "buonasera", "grazie", "mille", "gentilmente", "allora", "ok", "va", "bene", "sapete", "potete", "potreste", "dite", "dire", "fare", "fa", "l", "d", "s", "n", "gia", "solo", "cui", "dove", "ecco", "puo", "posso", "possiamo", "si", "essere", "c", "e", "stato", "stata", "molto", "tanto", "proprio", "ma", "anzi", "magari", "sempre", "mai", "ogni", "esattamente", "preciso", "precisa", "di", "preciso", "cioe", "tipo", "insomma", "qualche", "qualcosa"]),
-    "en": frozenset(["a", "an", "and", "any", "are", "as", "at", "be", "been", "being", "but", "by", "can", "could", "did", "do", "does", "doing", "for", "from", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "just", "me", "my", "myself", "no", "nor", "not", "of", "on", "or", "our", "ours", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "hi", "hello", "hey", "please", "thanks", "thank", "s", "t", "d", "ll", "m", "re", "ve", "also", "get", "got", "need", "want", "like", "know", "tell", "exactly", "really", "ok", "okay", "us", "let", "lets", "help"]),
-    "de": frozenset(["aber", "alle", "allem", "allen", "aller", "alles", "als", "also", "am", "an", "auch", "auf", "aus", "bei", "bin", "bis", "bist", "da", "dann", "das", "dass", "dem", "den", "der", "des", "die", "dies", "diese", "diesem", "diesen", "dieser", "dieses", "doch", "du", "ein", "eine", "einem", "einen", "einer", "eines", "er", "es", "euch", "euer", "eure", "fur", "hab", "habe", "haben", "hat", "hatte", "ich", "ihr", "ihre", "im", "in", "ist", "ja", "jetzt", "kann", "konnen", "man", "mein", "meine", "mich", "mir", "mit", "muss", "nach", "nicht", "noch", "nun", "nur", "ob", "oder", "ohne", "sehr", "sein", "seine", "sich", "sie", "sind", "so", "soll", "uber", "um", "und", "uns", "unser", "unsere", "vom", "von", "vor", "war", "was", "wer", "wie", "wir", "wird", "wo", "zu", "zum", "zur", "hallo", "guten", "tag", "bitte", "danke", "gibt", "gibts", "es", "s", "denn", "mal", "eigentlich", "genau", "ganze", "ganz", "etwas", "hier", "dort"]),
+    "it": frozenset("""
+        a ad al alla alle allo ai agli all anche ancora avete avere abbiamo ho hai ha hanno c ci che chi come con
+        cosa cose da dal dalla dalle dai degli dei del della delle dello di do e ed era essere gli ha i il in io
+        la le li lo loro ma me mi mia mie miei mio ne nel nella nelle nei no noi non o per perche piu po poi
+        qua quale quali quando quanto quanti quanta quante quel quella quelle quelli quello questa queste questi
+        questo qui se sei si sia siamo siete sono su sua sue sul sulla suo suoi ti tu tra fra tutta tutte tutti
+        tutto un una uno vi voi vostro vostra volevo vorrei sapere salve ciao buongiorno buonasera grazie mille
+        gentilmente allora ok va bene sapete potete potreste dite dire fare fa l d s n gia solo cui dove ecco
+        puo posso possiamo si essere c e stato stata molto tanto proprio ma anzi magari sempre mai ogni
+        esattamente preciso precisa di preciso cioe tipo insomma qualche qualcosa
+    """.split()),
+    "en": frozenset("""
+        a an and any are as at be been being but by can could did do does doing for from had has have having he
+        her here hers him his how i if in into is it its just me my myself no nor not of on or our ours out
+        over own same she should so some such than that the their theirs them then there these they this those
+        through to too under until up very was we were what when where which while who whom why will with would
+        you your yours hi hello hey please thanks thank s t d ll m re ve also get got need want like
+        know tell exactly really ok okay us let lets help
+    """.split()),
+    "de": frozenset("""
+        aber alle allem allen aller alles als also am an auch auf aus bei bin bis bist da dann das dass dem den
+        der des die dies diese diesem diesen dieser dieses doch du ein eine einem einen einer eines er es euch
+        euer eure fur hab habe haben hat hatte ich ihr ihre im in ist ja jetzt kann konnen man mein meine mich
+        mir mit muss nach nicht noch nun nur ob oder ohne sehr sein seine sich sie sind so soll uber um und uns
+        unser unsere vom von vor war was welche welchem welchen welcher welches wenn wer wie wir wird wo zu zum zur
+        hallo guten tag bitte danke gibt gibts es s denn mal eigentlich genau ganze ganz etwas hier dort
+    """.split()),
 }
 
 # Colloquial words mapped to the words the knowledge base uses (folded; a value may be several words).
@@ -79,15 +103,29 @@ SYNONYMS = {
         "sohn": "kind", "tochter": "kind", "kinder": "kinder", "offen": "geoffnet", "oeffnet": "offnet",
         "bezahlen": "zahlen", "kostet": "kosten", "haustier": "haustiere", "katze": "tiere", "hunger": "essen",
         "trinken": "essen", "geld": "erstattung", "tauschen": "umbuchen", "anrufen": "telefon",
-        "mailand": "anfahrt", "hinkommen": "anfahrt", "schnee": "regen", "wetter": "regen", "warten": "anstehen",
-        "klasse": "schulklasse", "baby": "baby", "park": "lichterpark",  # the venue; the verb is `parken` "spat": "spatester einlass", "spater": "spatester einlass",
+        "mailand": "anfahrt", "hinkommen": "anfahrt", "schnee": "regen", "schneit": "regen", "schneien": "regen",
+        "regnen": "regen", "wetter": "regen", "warten": "anstehen",
+        "klasse": "schulklasse", "baby": "baby", "spat": "spatester einlass", "spater": "spatester einlass",
+        "park": "lichterpark",  # the venue; the verb is `parken`
     },
 }
 
 LANGUAGE_HINTS = {
-    "it": frozenset(["il", "lo", "la", "gli", "le", "un", "una", "di", "da", "del", "della", "che", "non", "per", "con", "sono", "siete", "avete", "ho", "ha", "posso", "come", "quanto", "quando", "dove", "cosa", "ciao", "buongiorno", "buonasera", "grazie", "vorrei", "biglietto", "biglietti", "parcheggio", "aperti", "aperto", "chiuso", "si", "puo", "sabato", "domenica", "domani", "stasera", "oggi", "ci", "sono", "anche", "e", "c", "mio", "mia"]),
-    "en": frozenset(["the", "a", "an", "is", "are", "do", "does", "can", "i", "we", "you", "what", "where", "when", "how", "which", "my", "our", "your", "it", "to", "of", "for", "with", "there", "this", "that", "tickets", "ticket", "parking", "open", "closed", "hello", "hi", "thanks", "please", "tomorrow", "tonight", "today", "saturday", "sunday", "any", "have", "need"]),
-    "de": frozenset(["der", "die", "das", "ist", "sind", "ich", "wir", "sie", "ihr", "und", "nicht", "wie", "was", "wo", "wann", "gibt", "es", "kann", "man", "ein", "eine", "mit", "fur", "haben", "habt", "hallo", "danke", "bitte", "karte", "karten", "parken", "geoffnet", "geschlossen", "morgen", "heute", "samstag", "sonntag", "auch", "noch", "mein", "meine", "bei", "zum", "zur", "den", "dem", "wird", "werden", "kein", "keine", "nein", "unter", "einen", "einem", "durch"]),
+    "it": frozenset("""
+        il lo la gli le un una di da del della che non per con sono siete avete ho ha posso come quanto quando
+        dove cosa ciao buongiorno buonasera grazie vorrei biglietto biglietti parcheggio aperti aperto chiuso
+        si puo sabato domenica domani stasera oggi ci sono anche e c mio mia
+    """.split()),
+    "en": frozenset("""
+        the a an is are do does can i we you what where when how which my our your it to of for with there
+        this that tickets ticket parking open closed hello hi thanks please tomorrow tonight today
+        saturday sunday any have need
+    """.split()),
+    "de": frozenset("""
+        der die das ist sind ich wir sie ihr und nicht wie was wo wann gibt es kann man ein eine mit fur
+        haben habt hallo danke bitte karte karten parken geoffnet geschlossen morgen heute samstag sonntag
+        auch noch mein meine bei zum zur den dem wird werden kein keine nein unter einen einem durch
+    """.split()),
 }
 
 # Typed requests for a human (folded, matched as whole words/phrases): escalate without the AI.
@@ -147,7 +185,10 @@ AGE_WORDS = {
     "en": [(2, "baby"), (12, "reduced child ticket"), (17, "minors")],
     "de": [(2, "baby"), (12, "ermassigt kinderticket kinderpreis"), (17, "minderjahrige")],
 }
-AGE_PATTERN = r"\b(\d{1,2})\s*(anni|anno|mesi|mese|years?|yrs?|months?|jahre?n?|monate?n?)\b|\b(?:mit|di|da|of) (\d{1,2})\b"
+AGE_UNIT = r"(anni|anno|mesi|mese|years?|yrs?|months?|jahre?n?|monate?n?)"
+AGE_PATTERN = rf"\b(\d{{1,2}})[\s-]*{AGE_UNIT}\b|\b(?:mit|di|da|of) (\d{{1,2}})\b(?![\s-]*{AGE_UNIT})"
+# An age's unit and "old" are read as the age (AGE_WORDS), never as a subject ("10 year old" is no New Year).
+AGE_SAID = rf"\b(\d{{1,2}})[\s-]*{AGE_UNIT}(?:[\s-]*(?:old|alt))?\b"
 
 # Parties a person arranges (groups, schools, companies, associations, and the discounts and invoices they ask
 # for): the KB says whom to write to, and the visitor is also offered a human, whatever the KB says about prices.

@@ -38,7 +38,7 @@ def content_words(text, language):
     stop = lexicon.STOP_WORDS.get(language, frozenset())
     synonyms = lexicon.SYNONYMS.get(language, {})
     out = []
-    for word in words(text):
+    for word in WORD.findall(re.sub(lexicon.AGE_SAID, r"\1", fold(text))):
         if word in stop or (len(word) < 2 and not word.isdigit()):
             continue
         out.extend(synonyms.get(word, word).split())

@@ -86,3 +86,83 @@ def test_a_composed_reply_gives_a_link_once():
     link = "https://lucinedinatale.it/products/x"
     body = offline.compose([f"Intero €9. Buy here: {link}", f"Open €25. It skips the queue. Buy here: {link}"])
     assert body.count(link) == 1 and "Open €25. It skips the queue." in body
+
+
+def test_a_keyword_phrase_counts_only_when_its_words_are_said_together():
+    from lucine_chatbot.services.assistant.matcher import Phrase
+
+    phrase = Phrase(("cost", "ingress"), " costo ingresso ")
+    assert phrase.found(["cost", "bigliett", "ingress"], " ")
+    assert not phrase.found(["cost", "saltafil", "fin", "ora", "ingress"], " ")
+
+
+def test_a_two_part_question_is_not_taken_for_a_phrase_spread_over_both_parts(kb):
+    result = ask("quanto costa l'open e fino a che ora posso entrare?", "it")
+    assert result.confident and has(result, "€25", "22:30"), result.text
+
+
+def test_german_question_words_are_no_subject_and_late_means_the_last_entry():
+    assert text.content_words("Welcher Parkplatz ist am nächsten, wenn wir später kommen?", "de") == [
+        "parkplatz", "nachsten", "spatester", "einlass", "kommen"]
+
+
+def test_a_part_the_first_entry_only_mentions_is_still_answered_from_the_entry_about_it(kb):
+    result = ask("quanto costa il parcheggio e c'è una navetta?", "it")  # the shuttle's entry mentions the car parks
+    assert result.confident and has(result, "15 minuti", "tutti i parcheggi P1–P5 sono gratuiti"), result.text
+
+
+def test_a_german_word_finds_the_entry_whose_compounds_end_with_it(kb):
+    result = ask("In welchem Ort seid ihr genau?", "de")  # "Ort" → "Standort", "Veranstaltungsort"
+    assert result.confident and has(result, "Leggiuno"), result.text
+
+
+@pytest.mark.parametrize("message", [
+    "Was passiert, wenn es morgen schneit?", "Und wenn es den ganzen Abend schneien sollte?"])
+def test_snow_said_as_a_verb_is_the_bad_weather_policy(kb, message):
+    result = ask(message, "de")
+    assert result.confident and has(result, "Code"), result.text
+
+
+@pytest.mark.parametrize("message, language, fact", [
+    ("is there food on site?", "en", "food stands"),
+    ("are dogs allowed on site?", "en", "leash"),
+    ("c'è da mangiare sul posto?", "it", "stand gastronomici"),
+    ("Sind Hunde vor Ort erlaubt?", "de", "Leine"),
+    ("can I buy tickets on site?", "en", "guaranteed"),
+    ("posso comprare il biglietto sul posto?", "it", "garantito"),
+    ("Muss man am Eingang lange warten?", "de", "Anstehen"),
+    ("Kann man am Eingang Tickets kaufen?", "de", "garantiert"),
+])
+def test_on_site_or_at_the_entrance_is_where_the_question_is_not_what_it_is_about(kb, message, language, fact):
+    result = ask(message, language)
+    assert result.confident and has(result, fact), result.text
+
+
+@pytest.mark.parametrize("message, language, facts", [
+    ("what does it cost for two adults and a 10 year old?", "en", ["€9", "€7"]),
+    ("how much is it for my 8-year-old?", "en", ["€7"]),
+    ("la bimba di 18 mesi paga?", "it", ["gratis"]),
+])
+def test_an_age_is_read_as_the_ticket_it_decides_and_its_words_as_no_subject(kb, message, language, facts):
+    result = ask(message, language)
+    assert result.confident and has(result, *facts), result.text
+    assert "new year" not in text.fold(result.text)
+
+
+@pytest.mark.parametrize("message, fact", [
+    ("Gibt's Parkplätze für Behinderte?", "P3"),  # "Behindertenparkplatz"
+    ("Wie weit ist es vom Parkplatz für Behinderte zum Eingang?", "2 Minuten"),
+])
+def test_german_words_said_apart_find_the_compound_they_make(kb, message, fact):
+    result = ask(message, "de")
+    assert result.confident and has(result, fact), result.text
+
+
+@pytest.mark.parametrize("message, language", [
+    ("domenica a che ora chiudono?", "it"),
+    ("when does it close tomorrow?", "en"),  # was the season's closed days
+    ("Wann schließen Sie am Sonntag?", "de"),
+])
+def test_closing_said_as_a_verb_of_a_day_is_that_days_hours_from_the_calendar(kb, message, language):
+    result = ask(message, language)
+    assert result.confident and has(result, "17:30", "23:00"), result.text
