@@ -89,7 +89,7 @@ def test_a_composed_reply_gives_a_link_once():
 
 
 def test_a_keyword_phrase_counts_only_when_its_words_are_said_together():
-    from lucine_chatbot.services.assistant.matcher import Phrase
+    from lucine_chatbot.assistant.matcher import Phrase
 
     phrase = Phrase(("cost", "ingress"), " costo ingresso ")
     assert phrase.found(["cost", "bigliett", "ingress"], " ")
