@@ -9,6 +9,7 @@ import asyncio
 import json
 import shlex
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -47,7 +48,8 @@ class Visitor:
     draft_s: float | None = None
     reply_s: float | None = None
     error: str = ""
-    polls: list = field(default_factory=list)  # each poll's latency, ms
+    polls: list = field(default_factory=list)  # each poll's latency, ms (a failed one too, up to its failure)
+    failed_polls: list = field(default_factory=list)  # why each failed: an exception's name or "HTTP <status>"
 
     @property
     def first_words_s(self):
@@ -95,11 +97,14 @@ async def _visit(loop, host, port, visitor, ends_at, poll_interval):
         try:
             status, poll = await _request(loop, host, port, "GET",
                                           f"/api/chat/poll/{visitor.session_id}?after={visitor.user_id}")
-        except (OSError, TimeoutError):
-            continue  # counted as a poll that saw nothing; the next one may
+        except (OSError, TimeoutError) as error:  # a poll that saw nothing; the next one may
+            visitor.polls.append((loop.time() - sent) * 1000)
+            visitor.failed_polls.append(type(error).__name__)
+            continue
         now = loop.time()
         visitor.polls.append((now - sent) * 1000)
         if status != 200:
+            visitor.failed_polls.append(f"HTTP {status}")
             continue
         if visitor.draft_s is None and first_draft_for(poll, visitor.user_id):
             visitor.draft_s = now - asked
@@ -228,4 +233,5 @@ def outcome(visitors, counts, server, llm_seconds, concurrency, elapsed_wall):
             "first_words_s": summary([v.first_words_s for v in visitors]),
             "server_reply_s": server["reply_s"], "visitor_errors": errors,
             "polls": {"n": len(polls), "p50_ms": round(percentile(polls, 50), 1),
-                      "p99_ms": round(percentile(polls, 99), 1)}}
+                      "p99_ms": round(percentile(polls, 99), 1), "max_ms": round(max(polls, default=0), 1),
+                      "failed": dict(Counter(why for v in visitors for why in v.failed_polls))}}

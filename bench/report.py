@@ -150,6 +150,13 @@ def _ai(results):
     return lines
 
 
+def _polls(polls):
+    """p50 / p99 / max ms of the visitors' polls, and those that failed (timed out, refused, not 200)."""
+    failed = polls.get("failed") or {}
+    text = f"{polls['p50_ms']} / {polls['p99_ms']} / {polls.get('max_ms', '–')}"
+    return text + (" (failed: " + ", ".join(f"{why} {n}" for why, n in sorted(failed.items())) + ")" if failed else "")
+
+
 def _seconds(summary):
     return f"{summary['p50']} / {summary['p95']} ({summary['n']})" if summary else "–"
 
@@ -166,8 +173,8 @@ def _peak(rows):
              "database after the queue and the LLM went quiet: one BOT message per USER message. Worker memory: "
              "the largest simultaneous RSS / PSS of its process tree (parent + children, psutil every 250 ms).", "",
              "| LLM first token | visitors | replies/s | capacity rule | messages / missing / doubled | written by | "
-             "first draft s | reply s | first words s | server side s | polls p50 / p99 ms | LLM calls (streamed, "
-             "most at once) | worker CPU ms/reply | worker tree RSS / PSS MB |",
+             "first draft s | reply s | first words s | server side s | polls p50 / p99 / max ms | "
+             "LLM calls (streamed, most at once) | worker CPU ms/reply | worker tree RSS / PSS MB |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         written = ", ".join(f"{k} {v}" for k, v in sorted(r["providers"].items())) or "–"
@@ -176,7 +183,7 @@ def _peak(rows):
                      f"{r['capacity_rule']} | {r['messages']} / {r['missing']} / {r['doubled']} | {written} | "
                      f"{_seconds(r['draft_s'])} | {_seconds(r['reply_s'])}{f' ({errors})' if errors else ''} | "
                      f"{_seconds(r['first_words_s'])} | {_seconds(r['server_reply_s'])} | "
-                     f"{r['polls']['p50_ms']} / {r['polls']['p99_ms']} | {r['llm_calls']} ({r['streamed_calls']}, "
+                     f"{_polls(r['polls'])} | {r['llm_calls']} ({r['streamed_calls']}, "
                      f"{r['llm_peak_in_flight']}) | {r['worker_cpu_ms_per_reply']} | "
                      f"{r['worker_rss_mb']} / {r['worker_pss_mb']} |")
     if all(r.get("cpu_s") for r in rows):

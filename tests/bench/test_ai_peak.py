@@ -172,3 +172,36 @@ def test_ai_at_peak_visitors_ask_at_once_and_poll_after_their_message_until_the_
     assert all(len(v.polls) >= 2 for v in visitors)
     with pytest.raises(ValueError, match="loopback"):
         ai_peak.visit_all("http://10.0.0.1:80", 1, timeout=1)
+
+
+class _FlakyChat(_Chat):
+    """Each session's first poll answers 503 (a stalled or overloaded web tier), then the chat goes on."""
+
+    failed = set()
+
+    def do_GET(self):  # noqa: N802
+        sid = re.match(r"/api/chat/poll/(\w+)", self.path).group(1)
+        with self.lock:
+            first = sid not in self.failed
+            self.failed.add(sid)
+        if first:
+            self._json(503, {"error": {"code": "unavailable"}})
+        else:
+            super().do_GET()
+
+
+def test_a_failed_poll_is_counted_and_kept_in_the_latencies():
+    from bench import ai_peak
+
+    handler = type("Flaky", (_FlakyChat,), {"polls": {}, "failed": set()})
+    server, url = _serve(handler)
+    try:
+        visitors = ai_peak.visit_all(url, 4, timeout=3, poll_interval=0.02)
+    finally:
+        server.shutdown()
+    assert all(v.failed_polls == ["HTTP 503"] and v.reply_s is not None for v in visitors)
+    row = ai_peak.outcome(visitors, {"messages": 4, "missing": 0, "doubled": 0},
+                          {"seconds": 1.0, "providers": {}, "reply_s": None}, 0.35, 16, 1.0)
+    assert row["polls"]["failed"] == {"HTTP 503": 4}
+    assert row["polls"]["n"] == sum(len(v.polls) for v in visitors) and row["polls"]["max_ms"] > 0
+    assert report._polls(row["polls"]).endswith("(failed: HTTP 503 4)")
