@@ -61,8 +61,10 @@ def app_environment(database_url, llm_base_url, instance_path, web_concurrency):
         "JWT_SECRET_KEY": "bench-jwt-secret-key-" + "y" * 32, "DATABASE_URL": database_url,
         "REDIS_URL": BENCH_REDIS_URL, "OPENAI_API_KEY": "bench-key", "OPENAI_BASE_URL": llm_base_url,
         "AI_MAX_RETRIES": "0", "ADMIN_PASSWORD": "bench-admin-password", "LUCINE_INSTANCE_PATH": str(instance_path),
-        "RATE_LIMIT_CHAT": UNLIMITED, "RATE_LIMIT_POLL": UNLIMITED, "RATE_LIMIT_DEFAULT": UNLIMITED,
-        "RATE_LIMIT_TICKET": UNLIMITED, "LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": str(web_concurrency),
+        # every simulated visitor comes from 127.0.0.1, where production's come from addresses of their own
+        "RATE_LIMIT_CHAT": UNLIMITED, "RATE_LIMIT_POLL": UNLIMITED, "RATE_LIMIT_POLL_ADDRESS": UNLIMITED,
+        "RATE_LIMIT_DEFAULT": UNLIMITED, "RATE_LIMIT_TICKET": UNLIMITED, "LOG_LEVEL": "WARNING",
+        "WEB_CONCURRENCY": str(web_concurrency),
         "PYTHONUNBUFFERED": "1", "HEALTH_CHECK_TOKEN": HEALTH_TOKEN,
     })
     return env
