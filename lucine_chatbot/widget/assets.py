@@ -16,6 +16,7 @@ from flask import Blueprint, current_app, make_response, render_template, reques
 from whitenoise import WhiteNoise
 from whitenoise.compress import Compressor, brotli_installed
 
+from lucine_chatbot.content import recent
 from lucine_chatbot.extensions import db, limiter
 from lucine_chatbot.models import KnowledgeItem
 
@@ -112,21 +113,26 @@ def build_folder(app):
 
 def staff_contacts():
     """How else to reach the staff, for a shopper whose chat cannot reach us: the first e-mail address and
-    international phone number in the KB's active `contacts` items; the e-mail of MAIL_FROM otherwise."""
+    international phone number in the KB's active `contacts` items; the e-mail of MAIL_FROM otherwise. Every
+    shopper's first page view in 5 minutes asks for the loader: the KB is read at most every KB_RECHECK_SECONDS
+    per process (content/recent.py), as the assistant reads it."""
+    text = "\n".join(recent.value("widget-contacts", contact_answers))
+    email = EMAIL_RE.search(text)
+    phone = PHONE_RE.search(text)
+    return {"email": email.group(0) if email else parseaddr(current_app.config.get("MAIL_FROM", ""))[1] or None,
+            "phone": phone.group(0) if phone else None}
+
+
+def contact_answers():
     try:
-        answers = db.session.scalars(
+        return db.session.scalars(
             sa.select(KnowledgeItem.answer)
             .where(KnowledgeItem.is_active.is_(True), KnowledgeItem.category == "contacts")
             .order_by(KnowledgeItem.slug, KnowledgeItem.language)).all()
     except sa.exc.SQLAlchemyError:
         db.session.rollback()
         logger.warning("knowledge base unreachable: the widget loader offers MAIL_FROM's address only")
-        answers = []
-    text = "\n".join(answers)
-    email = EMAIL_RE.search(text)
-    phone = PHONE_RE.search(text)
-    return {"email": email.group(0) if email else parseaddr(current_app.config.get("MAIL_FROM", ""))[1] or None,
-            "phone": phone.group(0) if phone else None}
+        return []
 
 
 @bp.get("/static/widget/lucine-chat.js")
