@@ -151,9 +151,11 @@ def test_a_slow_backend_moves_neither_domcontentloaded_nor_load_of_the_shop(brow
     expect(page.locator("#lucine-chat-launcher")).to_be_visible(timeout=4 * SLOW_SECONDS * 1000)
     loader, script, stylesheet = (backend.started(p) for p in (r"lucine-chat\.js$", r"lucine-chat\.[0-9a-f]{12}\.js$",
                                                                  r"lucine-chat\.[0-9a-f]{12}\.css$"))
-    assert len(loader) == len(script) == len(stylesheet) == 1, backend.paths()
+    # the loader may be logged twice: the last median visit's own loader request, still in flight on the 3 s
+    # backend when its context closed, can reach the log after it was cleared (request counts: the next test)
+    assert loader and len(script) == len(stylesheet) == 1, backend.paths()
     assert abs(script[0] - stylesheet[0]) < 1.0, "the stylesheet must download alongside the script"
-    assert script[0] - loader[0] >= SLOW_SECONDS * 0.9
+    assert script[0] - loader[-1] >= SLOW_SECONDS * 0.9
 
 
 def test_a_repeat_page_view_asks_the_backend_nothing_until_the_chat_is_used(page, shop, backend, run_jobs):
